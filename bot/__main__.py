@@ -1,0 +1,219 @@
+"""Command line: ``python -m bot [run | console | ask | onthisday | timeline | check]``.
+
+With no subcommand, Safeer runs the Discord bot when ``DISCORD_TOKEN`` is set and the offline
+console otherwise. Bad input gets one line on stderr and exit code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import sys
+from collections.abc import Sequence
+from typing import Any, NoReturn
+from zoneinfo import ZoneInfo
+
+from .core.answers import anniversary_json, answer_json, brief_answer, event_text, render_day_text
+from .core.commands import CommandError, check_query, parse_timeline_args, timeline_text
+from .core.dates import parse_day
+from .core.library import Library
+from .core.problems import DataError
+from .paths import data_dirs
+
+HOME_ZONE = ZoneInfo("Asia/Karachi")
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        """One line, exit 2: scripts and people both read it."""
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="safeer", description="Sourced briefs on Pakistan–Azerbaijan relations.")
+    p.add_argument("--briefs", metavar="DIR", help="briefs folder (env SAFEER_BRIEFS_DIR)")
+    p.add_argument("--corpus", metavar="DIR", help="corpus folder (env SAFEER_CORPUS_DIR)")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.add_parser("run", help="run the Discord bot (needs DISCORD_TOKEN)")
+    sub.add_parser("console", help="interactive prompt with the bot's commands, offline")
+    ask = sub.add_parser("ask", help="answer one query (or one per line with --stdin)")
+    ask.add_argument("query", nargs="?")
+    ask.add_argument("--stdin", action="store_true", help="read one query per line")
+    ask.add_argument("--json", action="store_true")
+    ask.add_argument("--limit", type=int, default=3)
+    otd = sub.add_parser("onthisday", help="events on a day in past years (default: today in Karachi)")
+    otd.add_argument("day", nargs="?", help="MM-DD or YYYY-MM-DD")
+    otd.add_argument("--json", action="store_true")
+    tl = sub.add_parser("timeline", help="all dated events in order")
+    tl.add_argument("topic", nargs="*", help="a brief to limit to, then optional from/to years")
+    tl.add_argument("--json", action="store_true")
+    sub.add_parser("check", help="validate briefs and corpus; exit 1 listing every problem")
+    return p
+
+
+def _fail(message: str, code: int = 2) -> NoReturn:
+    print(f"safeer: error: {message}", file=sys.stderr)
+    raise SystemExit(code)
+
+
+def _load(args: argparse.Namespace) -> Library:
+    briefs, corpus = data_dirs(args.briefs, args.corpus)
+    try:
+        return Library.load(briefs, corpus)
+    except DataError as exc:
+        print(f"safeer: the data has {len(exc.problems)} problem(s); run `python -m bot check`:",
+              file=sys.stderr)
+        for problem in exc.problems[:20]:
+            print(f"  {problem}", file=sys.stderr)
+        raise SystemExit(1) from None
+
+
+def _ask_one(library: Library, query: str, limit: int) -> dict[str, Any]:
+    q = check_query(query)
+    result = library.index.search(q, limit=limit)
+    docs = dict(library.catalog.documents)
+    return {
+        "query": q,
+        "results": [answer_json(brief_answer(m.brief, docs), m.score) for m in result.matches],
+        "suggestions": list(result.suggestions),
+    }
+
+
+def _print_ask(payload: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(payload, ensure_ascii=False))
+        return
+    if not payload["results"]:
+        more = f" Did you mean: {'; '.join(payload['suggestions'])}?" if payload["suggestions"] else ""
+        print(f"Nothing in the briefs matches '{payload['query']}'.{more}")
+        return
+    for k, r in enumerate(payload["results"]):
+        if k:
+            print("\n" + "—" * 40 + "\n")
+        print(r["text"])
+    if payload["suggestions"]:
+        print(f"\nDid you mean: {'; '.join(payload['suggestions'])}?")
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    if args.limit < 1 or args.limit > 25:
+        _fail("--limit must be between 1 and 25")
+    if args.stdin:
+        library = _load(args)
+        for line in sys.stdin:
+            line = line.rstrip("\n")
+            try:
+                payload = _ask_one(library, line, args.limit)
+            except CommandError as exc:
+                payload = {"query": line[:200], "error": str(exc), "results": [], "suggestions": []}
+            _print_ask(payload, as_json=True) if args.json else (
+                print(payload.get("error") or "") if "error" in payload else _print_ask(payload, False))
+            sys.stdout.flush()
+        return 0
+    if args.query is None:
+        _fail("ask needs a query, e.g. safeer ask \"LNG\" (or --stdin)")
+    try:
+        check_query(args.query)
+    except CommandError as exc:
+        _fail(str(exc))
+    library = _load(args)
+    _print_ask(_ask_one(library, args.query, args.limit), args.json)
+    return 0
+
+
+def cmd_onthisday(args: argparse.Namespace) -> int:
+    today = dt.datetime.now(HOME_ZONE).date()
+    try:
+        month, day, year = parse_day(args.day) if args.day else (today.month, today.day, today.year)
+    except ValueError as exc:
+        _fail(str(exc))
+    library = _load(args)
+    year = year or today.year
+    items = library.calendar.on_this_day(month, day, year)
+    docs = dict(library.catalog.documents)
+    if args.json:
+        print(json.dumps({"day": f"{month:02d}-{day:02d}",
+                          "events": [anniversary_json(i, docs) for i in items]}, ensure_ascii=False))
+    else:
+        print(render_day_text(dt.date(2000, month, day).strftime("%-d %B"), items, docs))
+    return 0
+
+
+def cmd_timeline(args: argparse.Namespace) -> int:
+    arg = " ".join(args.topic)
+    try:
+        topic, start, end = parse_timeline_args(arg)
+    except CommandError as exc:
+        _fail(str(exc))
+    library = _load(args)
+    if not args.json:
+        try:
+            print(timeline_text(library, arg))
+        except CommandError as exc:
+            _fail(str(exc))
+        return 0
+    ids = None
+    if topic:
+        brief = library.index.resolve(topic)
+        if brief is None:
+            _fail(f"no brief matches '{topic}'")
+        ids = {brief.id}
+    events = library.calendar.timeline(brief_ids=ids, start_year=start, end_year=end)
+    docs = library.catalog.documents
+    print(json.dumps({"events": [{
+        "date": e.date.iso(), "end": e.end.iso() if e.end else None, "precision": e.date.precision.value,
+        "title": e.brief.title, "brief": e.brief.id, "text": e.fact.text, "line": event_text(e),
+        "inferred_from": e.fact.inferred_from or None, "status": e.fact.status,
+        "sources": [{"id": e.fact.source, "title": docs[e.fact.source].title}],
+    } for e in events]}, ensure_ascii=False))
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    briefs, corpus = data_dirs(args.briefs, args.corpus)
+    try:
+        library = Library.load(briefs, corpus)
+    except DataError as exc:
+        for problem in exc.problems:
+            print(str(problem), file=sys.stderr)
+        print(f"check: {len(exc.problems)} problem(s)", file=sys.stderr)
+        return 1
+    cat = library.catalog
+    facts = sum(len(b.facts) for b in cat.briefs.values())
+    print(f"check: OK — {len(cat.briefs)} briefs, {facts} facts, {len(library.calendar.events)} dated events, "
+          f"{len(cat.documents)} documents; every quote found; content hash {cat.content_hash}")
+    return 0
+
+
+def cmd_console(args: argparse.Namespace) -> int:
+    from .console import run_console
+
+    library = _load(args)
+    return run_console(library, lambda: dt.datetime.now(HOME_ZONE).date())
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    try:
+        from .chat.runner import run_bot
+    except ImportError as exc:  # pragma: no cover - the Discord face is part of the package
+        _fail(f"the Discord face is not available: {exc}")
+    return run_bot(args.briefs, args.corpus)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    command = args.command or ("run" if os.environ.get("DISCORD_TOKEN") else "console")
+    handlers = {"ask": cmd_ask, "onthisday": cmd_onthisday, "timeline": cmd_timeline, "check": cmd_check,
+                "console": cmd_console, "run": cmd_run}
+    try:
+        return handlers[command](args)
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

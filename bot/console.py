@@ -1,0 +1,41 @@
+"""The terminal face: type the bot's commands and read the same answers, with no Discord at all."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from collections.abc import Callable
+from typing import TextIO
+
+from .core.commands import CommandError, help_text, parse_line, run_text_command
+from .core.library import Library
+
+BANNER = "Safeer console — briefs on Pakistan–Azerbaijan relations. Type `help`, or `quit` to leave."
+
+
+def run_console(library: Library, today: Callable[[], dt.date],
+                stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> int:
+    """Read commands until end of input or ``quit``; every answer is the bot's answer as text."""
+    interactive = stdin.isatty()
+    cat = library.catalog
+    if interactive:
+        print(BANNER, file=stdout)
+        print(f"{len(cat.briefs)} briefs from {len(cat.documents)} documents.\n", file=stdout)
+    while True:
+        if interactive:
+            print("safeer> ", end="", file=stdout, flush=True)
+        line = stdin.readline()
+        if not line:
+            break
+        line = line.strip()
+        if not line:
+            continue
+        if line.lstrip("/").lower() in {"quit", "exit", "q"}:
+            break
+        try:
+            name, arg = parse_line(line)
+            answer = help_text() if name == "help" else run_text_command(library, name, arg, today())
+        except CommandError as exc:
+            answer = f"! {exc}"
+        print(answer + "\n", file=stdout, flush=True)
+    return 0

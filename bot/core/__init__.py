@@ -1,0 +1,1 @@
+"""The domain: documents, briefs, search, calendar and answers. Nothing here imports discord."""

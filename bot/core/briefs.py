@@ -1,0 +1,201 @@
+"""Briefs: the curated knowledge, parsed from YAML into immutable objects.
+
+This module knows the *shape* of a brief and reports every shape problem with file, line and
+field. Checks that need the corpus or other briefs (quotes, sources, duplicate aliases) live in
+:mod:`bot.core.validate`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .dates import PartialDate, Precision
+from .problems import Problem, relative
+from .yaml_source import Located, YamlError, load_yaml
+
+BRIEF_KINDS = ("topic", "person", "document")
+STATUSES = ("occurred", "announced", "planned")
+_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_TAG = re.compile(r"^[a-z0-9]+(?:[-][a-z0-9]+)*$")
+_BRIEF_KEYS = {"id", "title", "kind", "aliases", "tags", "summary", "facts", "related"}
+_FACT_KEYS = {"text", "source", "quote", "date", "end", "inferred_from", "status"}
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One sourced statement. ``date`` is the event's date, when the source gives one."""
+
+    text: str
+    source: str
+    quote: str
+    line: int
+    date: PartialDate | None = None
+    end: PartialDate | None = None
+    inferred_from: str = ""
+    status: str = "occurred"
+
+    @property
+    def is_event(self) -> bool:
+        return self.date is not None
+
+
+@dataclass(frozen=True)
+class Brief:
+    """A topic, person or document brief: names to find it by, a summary and sourced facts."""
+
+    id: str
+    title: str
+    kind: str
+    aliases: tuple[str, ...]
+    tags: tuple[str, ...]
+    summary: str
+    facts: tuple[Fact, ...]
+    related: tuple[str, ...]
+    path: str
+    line_of: tuple[tuple[str, int], ...] = ()
+
+    def line(self, key: str) -> int:
+        return dict(self.line_of).get(key, 1)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Everything a person might type to mean this brief: title, aliases and id."""
+        return (self.title, *self.aliases, self.id.replace("-", " "))
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        """Source document ids, in first-cited order."""
+        return tuple(dict.fromkeys(f.source for f in self.facts))
+
+
+class _Reader:
+    """Collects problems while reading one file, so the curator sees all of them at once."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.problems: list[Problem] = []
+
+    def bad(self, line: int, field: str, message: str) -> None:
+        self.problems.append(Problem(self.path, line, field, message))
+
+    def text(self, node: Located, key: str, field: str, *, required: bool = True, limit: int = 0) -> str:
+        value = node.get(key)
+        line = node.key_lines.get(key, node.line)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            if required:
+                self.bad(line, field, "is required")
+            return ""
+        if not isinstance(value, str):
+            self.bad(line, field, f"must be text, not {type(value).__name__}")
+            return ""
+        value = " ".join(value.split())
+        if limit and len(value) > limit:
+            self.bad(line, field, f"is {len(value)} characters; keep it under {limit}")
+        return value
+
+    def words(self, node: Located, key: str, field: str) -> tuple[str, ...]:
+        value = node.get(key, [])
+        line = node.key_lines.get(key, node.line)
+        if value is None:
+            return ()
+        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+            self.bad(line, field, "must be a list of non-empty text items")
+            return ()
+        return tuple(" ".join(v.split()) for v in value)
+
+    def date(self, node: Located, key: str, field: str) -> PartialDate | None:
+        if node.get(key) is None:
+            return None
+        try:
+            return PartialDate.parse(node[key])
+        except ValueError as exc:
+            self.bad(node.key_lines.get(key, node.line), field, str(exc))
+            return None
+
+
+def parse_brief(path: Path, raw: str) -> tuple[Brief | None, list[Problem]]:
+    """Parse one brief file; return the brief (or None) and every shape problem found."""
+    where = relative(path)
+    r = _Reader(where)
+    try:
+        data = load_yaml(raw, path)
+    except YamlError as exc:
+        return None, [Problem(where, exc.line, "", exc.message)]
+    if not isinstance(data, Located):
+        return None, [Problem(where, 1, "", "a brief must be a YAML mapping (id, title, summary, facts, ...)")]
+    for key in sorted(set(data) - _BRIEF_KEYS):
+        r.bad(data.key_lines[key], key, f"unknown field (known: {', '.join(sorted(_BRIEF_KEYS))})")
+
+    brief_id = r.text(data, "id", "id")
+    if brief_id and not _ID.match(brief_id):
+        r.bad(data.key_lines["id"], "id", "use lower-case letters, digits and hyphens, e.g. energy-lng")
+    elif brief_id and brief_id != path.stem:
+        r.bad(data.key_lines["id"], "id", f"'{brief_id}' must match the file name '{path.stem}'")
+    title = r.text(data, "title", "title", limit=90)
+    kind = data.get("kind", "topic")
+    if kind not in BRIEF_KINDS:
+        r.bad(data.key_lines.get("kind", 1), "kind", f"must be one of {', '.join(BRIEF_KINDS)}")
+    aliases = r.words(data, "aliases", "aliases")
+    for i, alias in enumerate(aliases):
+        if len(alias) > 100:
+            r.bad(data.key_lines["aliases"], f"aliases[{i}]", "is longer than 100 characters")
+    tags = r.words(data, "tags", "tags")
+    for i, tag in enumerate(tags):
+        if not _TAG.match(tag):
+            r.bad(data.key_lines["tags"], f"tags[{i}]", f"'{tag}' should be lower-case words joined by -")
+    summary = r.text(data, "summary", "summary", limit=700)
+    related = r.words(data, "related", "related")
+
+    facts: list[Fact] = []
+    raw_facts = data.get("facts")
+    if not isinstance(raw_facts, list) or not raw_facts:
+        r.bad(data.key_lines.get("facts", data.line), "facts", "must be a non-empty list of facts")
+        raw_facts = []
+    for i, node in enumerate(raw_facts):
+        fact = _parse_fact(r, node, f"facts[{i}]", data.key_lines.get("facts", 1))
+        if fact is not None:
+            facts.append(fact)
+    if r.problems:
+        return None, r.problems
+    return Brief(
+        id=brief_id, title=title, kind=str(kind), aliases=aliases, tags=tags, summary=summary,
+        facts=tuple(facts), related=related, path=where,
+        line_of=tuple((k, v) for k, v in data.key_lines.items()),
+    ), []
+
+
+def _parse_fact(r: _Reader, node: Any, field: str, fallback_line: int) -> Fact | None:
+    if not isinstance(node, Located):
+        r.bad(fallback_line, field, "must be a mapping with text, source and quote")
+        return None
+    for key in sorted(set(node) - _FACT_KEYS):
+        r.bad(node.key_lines[key], f"{field}.{key}", f"unknown field (known: {', '.join(sorted(_FACT_KEYS))})")
+    before = len(r.problems)
+    text = r.text(node, "text", f"{field}.text", limit=400)
+    source = r.text(node, "source", f"{field}.source")
+    quote = r.text(node, "quote", f"{field}.quote")
+    date = r.date(node, "date", f"{field}.date")
+    end = r.date(node, "end", f"{field}.end")
+    inferred = r.text(node, "inferred_from", f"{field}.inferred_from", required=False)
+    status = node.get("status", "occurred")
+    if status not in STATUSES:
+        r.bad(node.key_lines.get("status", node.line), f"{field}.status", f"must be one of {', '.join(STATUSES)}")
+    if end is not None:
+        end_line = node.key_lines.get("end", node.line)
+        if date is None:
+            r.bad(end_line, f"{field}.end", "an end date needs a date")
+        elif date.precision is not Precision.DAY or end.precision is not Precision.DAY:
+            r.bad(end_line, f"{field}.end", "spans need day precision on both ends")
+        elif end.first_day() <= date.first_day():
+            r.bad(end_line, f"{field}.end", f"{end.iso()} is not after {date.iso()}")
+        elif (end.first_day() - date.first_day()).days > 366:
+            r.bad(end_line, f"{field}.end", "a span longer than a year is not an event")
+    if inferred and date is None:
+        r.bad(node.key_lines["inferred_from"], f"{field}.inferred_from", "says how a date was inferred, but there is no date")
+    if len(r.problems) > before:
+        return None
+    return Fact(text=text, source=source, quote=quote, line=node.line, date=date, end=end,
+                inferred_from=inferred, status=str(status))

@@ -1,0 +1,122 @@
+"""Dates that know how precise they are.
+
+A document may date an event to the day ("11-12 July 2024"), the month ("last November") or the
+year ("in 2022"). Keeping the precision stops "on this day" from inventing anniversaries.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from enum import Enum
+
+
+class Precision(str, Enum):
+    DAY = "day"
+    MONTH = "month"
+    YEAR = "year"
+
+
+_FORM = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+
+
+@dataclass(frozen=True, order=True)
+class PartialDate:
+    """A calendar date known to the day, the month or the year."""
+
+    year: int
+    month: int = 0  # 0 when unknown
+    day: int = 0  # 0 when unknown
+
+    @property
+    def precision(self) -> Precision:
+        if self.day:
+            return Precision.DAY
+        return Precision.MONTH if self.month else Precision.YEAR
+
+    @classmethod
+    def parse(cls, value: object) -> PartialDate:
+        """Read ``2024-07-11``, ``"2025-11"`` or ``2023`` (as YAML gives them); ValueError if impossible."""
+        if isinstance(value, dt.datetime):
+            value = value.date()
+        if isinstance(value, dt.date):
+            return cls(value.year, value.month, value.day)
+        if isinstance(value, bool) or not isinstance(value, int | str):
+            raise ValueError(f"expected a date like 2024-07-11, 2025-11 or 2023, got {value!r}")
+        match = _FORM.match(str(value).strip())
+        if not match:
+            raise ValueError(f"expected a date like 2024-07-11, 2025-11 or 2023, got {value!r}")
+        year, month, day = (int(g) if g else 0 for g in match.groups())
+        if not 1 <= year <= 9999:
+            raise ValueError(f"year {year} is out of range")
+        if match.group(2) and not 1 <= month <= 12:
+            raise ValueError(f"month {month:02d} does not exist")
+        if day:
+            dt.date(year, month, day)  # raises ValueError for 2023-02-29 and friends
+        return cls(year, month, day)
+
+    def first_day(self) -> dt.date:
+        return dt.date(self.year, self.month or 1, self.day or 1)
+
+    def last_day(self) -> dt.date:
+        if self.day:
+            return dt.date(self.year, self.month, self.day)
+        if self.month:
+            nxt = dt.date(self.year + self.month // 12, self.month % 12 + 1, 1)
+            return nxt - dt.timedelta(days=1)
+        return dt.date(self.year, 12, 31)
+
+    def iso(self) -> str:
+        """``2024-07-11``, ``2025-11`` or ``2023``: the form also says the precision."""
+        if self.day:
+            return f"{self.year:04d}-{self.month:02d}-{self.day:02d}"
+        if self.month:
+            return f"{self.year:04d}-{self.month:02d}"
+        return f"{self.year:04d}"
+
+    def human(self) -> str:
+        """``11 July 2024``, ``November 2025`` or ``2023``."""
+        if self.day:
+            return f"{self.day} {MONTHS[self.month - 1]} {self.year}"
+        if self.month:
+            return f"{MONTHS[self.month - 1]} {self.year}"
+        return str(self.year)
+
+
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+          "October", "November", "December")
+
+
+def human_span(start: PartialDate, end: PartialDate | None) -> str:
+    """``11–12 July 2024`` for a span inside one month, else both dates in full."""
+    if end is None or end == start:
+        return start.human()
+    if start.precision is Precision.DAY and (start.year, start.month) == (end.year, end.month):
+        return f"{start.day}–{end.day} {MONTHS[start.month - 1]} {start.year}"
+    return f"{start.human()} – {end.human()}"
+
+
+_MMDD = re.compile(r"^(\d{1,2})-(\d{1,2})$")
+_YMD = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+
+
+def parse_day(text: str) -> tuple[int, int, int | None]:
+    """Parse a user's ``MM-DD`` or ``YYYY-MM-DD`` into (month, day, year or None).
+
+    29 February is accepted without a year, because anniversaries are asked for by day.
+    """
+    text = text.strip()
+    hint = "use MM-DD or YYYY-MM-DD, e.g. 07-11 or 2024-07-11"
+    try:
+        if m := _YMD.match(text):
+            year, month, day = (int(g) for g in m.groups())
+            dt.date(year, month, day)
+            return month, day, year
+        if m := _MMDD.match(text):
+            month, day = (int(g) for g in m.groups())
+            dt.date(2000, month, day)  # a leap year, so 02-29 is valid
+            return month, day, None
+    except ValueError as exc:
+        raise ValueError(f"'{text[:40]}' is not a real date ({exc}); {hint}") from None
+    raise ValueError(f"'{text[:40]}' is not a date; {hint}")
