@@ -9,10 +9,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 
-class Precision(str, Enum):
+class Precision(StrEnum):
     DAY = "day"
     MONTH = "month"
     YEAR = "year"

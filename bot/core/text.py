@@ -82,7 +82,10 @@ def normalise(text: str) -> str:
 
 
 STOPWORDS = frozenset(
-    ["a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "has", "have", "in", "is", "it", "its", "of", "on", "or", "that", "the", "this", "to", "was", "were", "will", "with", "what", "who", "when", "where", "which", "how", "did", "does", "do", "about", "between", "tell", "me", "show", "give", "please"]
+    (
+        "a an and are as at be by for from has have in is it its of on or that the this to was were will with "
+        "what who when where which how did does do about between tell me show give please"
+    ).split()
 )
 
 

@@ -1,0 +1,194 @@
+"""The Discord bot: one client, the command tree, reloads, mention commands and error handling.
+
+Everything the bot says comes from :mod:`bot.core`; this module only adapts it to Discord.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import signal
+import time
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+import discord
+from discord import app_commands
+
+from ..core.catalog import CatalogDiff, diff
+from ..core.commands import CommandError, parse_line, run_text_command
+from ..core.library import Library, LibraryHolder
+from ..core.problems import DataError
+from ..settings import Settings
+from .limits import CONTENT, pack_lines
+from .metrics import Timings
+from .sync import SyncState, sync_if_changed
+
+log = logging.getLogger(__name__)
+HOME_ZONE = ZoneInfo("Asia/Karachi")
+EXPIRED_INTERACTION = 10062
+
+
+@dataclass
+class ReloadOutcome:
+    ok: bool
+    trigger: str
+    at: dt.datetime
+    change: CatalogDiff | None = None
+    problems: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+class UserFacingError(app_commands.AppCommandError):
+    """An error whose message is written for the person who ran the command."""
+
+
+class NotOperator(app_commands.CheckFailure):
+    pass
+
+
+class SafeerBot(discord.Client):
+    """The Safeer client. Holds the current library and swaps it atomically on reload."""
+
+    def __init__(self, settings: Settings, library: Library) -> None:
+        intents = discord.Intents.none()
+        intents.guilds = True
+        intents.guild_messages = True  # mention commands; no privileged message-content intent needed
+        intents.dm_messages = True
+        super().__init__(intents=intents, allowed_mentions=discord.AllowedMentions.none())
+        self.settings = settings
+        self.holder = LibraryHolder(library, settings.briefs_dir, settings.corpus_dir)
+        self.tree = app_commands.CommandTree(self)
+        self.tree.on_error = self.on_app_command_error  # type: ignore[method-assign]
+        self.timings = Timings()
+        self.started_at = dt.datetime.now(dt.UTC)
+        self.last_reload: ReloadOutcome | None = None
+        self.loaded_at = self.started_at
+        self._reload_lock = asyncio.Lock()
+        self._owner_ids: set[int] = set()
+        self.extra_setup: list[object] = []
+
+    @property
+    def library(self) -> Library:
+        return self.holder.current
+
+    def today(self) -> dt.date:
+        return dt.datetime.now(HOME_ZONE).date()
+
+    async def setup_hook(self) -> None:
+        from .commands.briefs import register_brief_commands
+        from .commands.operators import register_operator_commands
+
+        register_brief_commands(self)
+        register_operator_commands(self)
+        await self._load_owners()
+        assert self.application_id is not None
+        state = SyncState(self.settings.state_dir / "command-sync.json")
+        await sync_if_changed(self.tree, self.application_id, self.settings.guild_ids, state)
+        try:
+            asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self._on_sighup)
+        except (NotImplementedError, RuntimeError):  # pragma: no cover - not on this platform
+            log.info("SIGHUP reload is not available on this platform")
+
+    async def _load_owners(self) -> None:
+        try:
+            info = await self.application_info()
+        except discord.HTTPException as exc:
+            log.warning("could not read the application's owners (%s); only SAFEER_OPERATOR_IDS may reload", exc)
+            return
+        if info.team is not None:
+            self._owner_ids = {m.id for m in info.team.members}
+        elif info.owner is not None:
+            self._owner_ids = {info.owner.id}
+
+    def is_operator(self, user_id: int) -> bool:
+        return user_id in self.settings.operator_ids or user_id in self._owner_ids
+
+    # -- reload ------------------------------------------------------------------------------
+
+    def _on_sighup(self) -> None:
+        log.info("SIGHUP received: reloading briefs")
+        self.loop.create_task(self.reload_catalog("SIGHUP"))
+
+    async def reload_catalog(self, trigger: str) -> ReloadOutcome:
+        """Load, validate and index off the event loop; swap only if everything is clean."""
+        async with self._reload_lock:
+            start = time.perf_counter()
+            old = self.holder.current
+            try:
+                new = await asyncio.to_thread(Library.load, self.settings.briefs_dir, self.settings.corpus_dir)
+            except DataError as exc:
+                outcome = ReloadOutcome(False, trigger, dt.datetime.now(dt.UTC),
+                                        problems=[str(p) for p in exc.problems],
+                                        seconds=time.perf_counter() - start)
+                log.warning("reload (%s) refused: %d problem(s); the running catalog is unchanged:\n%s",
+                            trigger, len(exc.problems), "\n".join(outcome.problems[:50]))
+            else:
+                change = diff(old.catalog, new.catalog)
+                self.holder.current = new  # one assignment: queries see old or new, never a mix
+                self.loaded_at = dt.datetime.now(dt.UTC)
+                outcome = ReloadOutcome(True, trigger, self.loaded_at, change=change,
+                                        seconds=time.perf_counter() - start)
+                log.info("reload (%s): %d briefs, +%d ~%d -%d, hash %s, %.2fs", trigger, len(new.catalog),
+                         len(change.added), len(change.changed), len(change.removed),
+                         new.catalog.content_hash, outcome.seconds)
+            self.last_reload = outcome
+            return outcome
+
+    # -- mention commands --------------------------------------------------------------------
+
+    async def on_message(self, message: discord.Message) -> None:
+        if message.author.bot or self.user is None:
+            return
+        content = message.content.strip()
+        prefix = next((p for p in (f"<@{self.user.id}>", f"<@!{self.user.id}>") if content.startswith(p)), None)
+        if prefix is None:
+            return
+        line = content[len(prefix):].strip()
+        with self.timings.measure("mention"):
+            try:
+                name, arg = parse_line(line or "help")
+                text = run_text_command(self.library, name, arg, self.today())
+            except CommandError as exc:
+                text = str(exc)
+            except Exception:
+                log.exception("mention command failed: %r", line[:200])
+                text = "Sorry, something went wrong on my side. The error is logged; please try again."
+        chunks = pack_lines(text.splitlines(), CONTENT - 10)[:5]
+        try:
+            for chunk in chunks:
+                await message.reply(chunk, mention_author=False, allowed_mentions=discord.AllowedMentions.none())
+        except discord.Forbidden:
+            log.warning("no permission to reply in channel %s (guild %s)", message.channel.id,
+                        message.guild.id if message.guild else None)
+        except discord.HTTPException as exc:
+            log.warning("reply to a mention failed: %s", exc)
+
+    # -- errors ------------------------------------------------------------------------------
+
+    async def on_app_command_error(self, interaction: discord.Interaction,
+                                   error: app_commands.AppCommandError) -> None:
+        original = getattr(error, "original", error)
+        if isinstance(original, discord.NotFound) and original.code == EXPIRED_INTERACTION:
+            log.info("interaction %s expired before we answered (10062); ignored", interaction.id)
+            return
+        if isinstance(error, app_commands.CommandOnCooldown):
+            text = f"Slow down a little: try this command again in {error.retry_after:.0f} s."
+        elif isinstance(error, NotOperator):
+            text = "Only Safeer's operators can do that."
+        elif isinstance(error, UserFacingError):
+            text = str(error)
+        elif isinstance(error, app_commands.CheckFailure):
+            text = "You can't use this command here."
+        else:
+            log.error("command %s failed for user %s in guild %s", interaction.command and interaction.command.name,
+                      interaction.user.id, interaction.guild_id, exc_info=original)
+            text = "Sorry, something went wrong on my side. The error is logged; please try again."
+        try:
+            if interaction.response.is_done():
+                await interaction.followup.send(text, ephemeral=True)
+            else:
+                await interaction.response.send_message(text, ephemeral=True)
+        except discord.HTTPException as exc:
+            log.info("could not tell the user about an error: %s", exc)

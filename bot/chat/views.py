@@ -1,0 +1,87 @@
+"""Buttons: page through long answers (only the person who asked), and open a brief's sources."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import discord
+
+log = logging.getLogger(__name__)
+
+VIEW_TIMEOUT = 300.0
+
+
+class AnswerView(discord.ui.View):
+    """Previous/next buttons for a paged answer, plus an optional "Sources" button.
+
+    Only the person who asked can turn pages; anyone else gets a short private note. When the view
+    times out its buttons are disabled on the message, so nobody presses a dead button.
+    """
+
+    def __init__(self, pages: list[discord.Embed], owner_id: int,
+                 sources: Callable[[discord.Interaction], Awaitable[None]] | None = None,
+                 timeout: float = VIEW_TIMEOUT) -> None:
+        super().__init__(timeout=timeout)
+        self.pages = pages
+        self.owner_id = owner_id
+        self.index = 0
+        self.message: discord.InteractionMessage | discord.WebhookMessage | None = None
+        self._sources = sources
+        if len(pages) > 1:
+            self.previous = discord.ui.Button[AnswerView](label="◀ Previous", style=discord.ButtonStyle.secondary)
+            self.next = discord.ui.Button[AnswerView](label="Next ▶", style=discord.ButtonStyle.secondary)
+            self.previous.callback = self._on_previous  # type: ignore[method-assign]
+            self.next.callback = self._on_next  # type: ignore[method-assign]
+            self.add_item(self.previous)
+            self.add_item(self.next)
+        if sources is not None:
+            button = discord.ui.Button[AnswerView](label="Sources", style=discord.ButtonStyle.primary, emoji="📄")
+            button.callback = self._on_sources  # type: ignore[method-assign]
+            self.add_item(button)
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        if len(self.pages) > 1:
+            self.previous.disabled = self.index == 0
+            self.next.disabled = self.index >= len(self.pages) - 1
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        return True  # per-button checks below: anyone may open sources, only the asker may page
+
+    async def _turn(self, interaction: discord.Interaction, step: int) -> None:
+        if interaction.user.id != self.owner_id:
+            await interaction.response.send_message(
+                "Only the person who asked can turn these pages. Run the command yourself to browse.",
+                ephemeral=True)
+            return
+        self.index = max(0, min(len(self.pages) - 1, self.index + step))
+        self._update_buttons()
+        await interaction.response.edit_message(embed=self.pages[self.index], view=self)
+
+    async def _on_previous(self, interaction: discord.Interaction) -> None:
+        await self._turn(interaction, -1)
+
+    async def _on_next(self, interaction: discord.Interaction) -> None:
+        await self._turn(interaction, +1)
+
+    async def _on_sources(self, interaction: discord.Interaction) -> None:
+        assert self._sources is not None
+        await self._sources(interaction)
+
+    async def on_timeout(self) -> None:
+        for item in self.children:
+            if isinstance(item, discord.ui.Button):
+                item.disabled = True
+        if self.message is not None:
+            try:
+                await self.message.edit(view=self)
+            except discord.HTTPException as exc:  # message deleted or token expired: nothing to do
+                log.debug("could not disable buttons after timeout: %s", exc)
+
+    async def on_error(self, interaction: discord.Interaction, error: Exception, item: Any) -> None:
+        log.exception("button %s failed", getattr(item, "label", item), exc_info=error)
+        if not interaction.response.is_done():
+            await interaction.response.send_message("Sorry, that button failed. Try the command again.",
+                                                    ephemeral=True)

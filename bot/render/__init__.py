@@ -1,0 +1,1 @@
+"""Renderers that turn core answers into files (pictures) for any face."""

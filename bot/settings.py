@@ -1,0 +1,127 @@
+"""Typed settings from the environment (and an optional ``.env`` file), validated at start-up.
+
+The token is held as a :class:`Secret` whose ``repr`` and ``str`` never show it, so it cannot leak
+through a log line, an exception message or a debugger print.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .paths import PROJECT_ROOT, data_dirs
+
+
+class Secret:
+    """A string that refuses to show itself."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('**********')"
+
+    __str__ = __repr__
+
+
+class SettingsError(ValueError):
+    """A setting is missing or malformed; the message names the variable and what is expected."""
+
+
+def _ids(name: str) -> frozenset[int]:
+    raw = os.environ.get(name, "").replace(";", ",")
+    out = set()
+    for part in (p.strip() for p in raw.split(",")):
+        if not part:
+            continue
+        if not part.isdigit() or not 15 <= len(part) <= 21:
+            raise SettingsError(f"{name}: '{part[:30]}' is not a Discord id (a number of 17–20 digits)")
+        out.add(int(part))
+    return frozenset(out)
+
+
+def _float(name: str, default: float, low: float, high: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{name}: '{raw[:30]}' is not a number") from None
+    if not low <= value <= high:
+        raise SettingsError(f"{name}: {value} is outside {low}–{high}")
+    return value
+
+
+@dataclass(frozen=True)
+class Settings:
+    token: Secret
+    briefs_dir: Path
+    corpus_dir: Path
+    state_dir: Path
+    database_url: str
+    guild_ids: frozenset[int] = frozenset()
+    operator_ids: frozenset[int] = frozenset()
+    log_level: str = "INFO"
+    api_base_url: str | None = None
+    gateway_url: str | None = None
+    reminder_grace_hours: float = 6.0
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, briefs: str | None = None, corpus: str | None = None) -> Settings:
+        """Read and validate; raise :class:`SettingsError` with one clear message."""
+        try:
+            from dotenv import load_dotenv
+
+            load_dotenv(override=False)
+        except ImportError:  # pragma: no cover - python-dotenv is a dependency
+            pass
+        token = os.environ.get("DISCORD_TOKEN", "").strip()
+        if not token:
+            raise SettingsError("DISCORD_TOKEN is not set: put the bot token in the environment or in .env "
+                                "(without a token, `python -m bot console` works offline)")
+        if any(ch.isspace() for ch in token) or len(token) < 20:
+            raise SettingsError("DISCORD_TOKEN does not look like a bot token (too short or has spaces)")
+        level = os.environ.get("SAFEER_LOG_LEVEL", "INFO").upper()
+        if level not in logging.getLevelNamesMapping():
+            raise SettingsError(f"SAFEER_LOG_LEVEL: '{level[:20]}' is not a level (DEBUG, INFO, WARNING, ERROR)")
+        briefs_dir, corpus_dir = data_dirs(briefs, corpus)
+        for label, path in (("briefs", briefs_dir), ("corpus", corpus_dir)):
+            if not path.is_dir():
+                raise SettingsError(f"the {label} folder {path} does not exist (set SAFEER_{label.upper()}_DIR)")
+        state_dir = Path(os.environ.get("SAFEER_STATE_DIR") or PROJECT_ROOT / ".safeer")
+        db = os.environ.get("DATABASE_URL") or f"sqlite+aiosqlite:///{state_dir / 'safeer.sqlite3'}"
+        api = os.environ.get("DISCORD_API_BASE_URL") or None
+        gateway = os.environ.get("DISCORD_GATEWAY_URL") or None
+        for name, url in (("DISCORD_API_BASE_URL", api), ("DISCORD_GATEWAY_URL", gateway)):
+            if url and not url.startswith(("http://", "https://", "ws://", "wss://")):
+                raise SettingsError(f"{name}: '{url[:60]}' is not an http(s) or ws(s) URL")
+        return cls(
+            token=Secret(token), briefs_dir=briefs_dir, corpus_dir=corpus_dir, state_dir=state_dir,
+            database_url=db, guild_ids=_ids("SAFEER_GUILD_IDS"), operator_ids=_ids("SAFEER_OPERATOR_IDS"),
+            log_level=level, api_base_url=api, gateway_url=gateway,
+            reminder_grace_hours=_float("SAFEER_REMINDER_GRACE_HOURS", 6.0, 0.0, 23.0),
+        )
+
+
+class RedactFilter(logging.Filter):
+    """Replace the token wherever it might appear in a log record (defence in depth)."""
+
+    def __init__(self, secret: Secret) -> None:
+        super().__init__()
+        self._token = secret.reveal()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self._token:
+            message = record.getMessage()
+            if self._token in message:
+                record.msg, record.args = message.replace(self._token, "[token redacted]"), None
+        return True
