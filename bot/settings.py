@@ -78,12 +78,10 @@ class Settings:
     @classmethod
     def from_env(cls, briefs: str | None = None, corpus: str | None = None) -> Settings:
         """Read and validate; raise :class:`SettingsError` with one clear message."""
-        try:
+        if os.environ.get("SAFEER_NO_DOTENV") != "1":  # tests run hermetically, ignoring a developer's .env
             from dotenv import load_dotenv
 
             load_dotenv(override=False)
-        except ImportError:  # pragma: no cover - python-dotenv is a dependency
-            pass
         token = os.environ.get("DISCORD_TOKEN", "").strip()
         if not token:
             raise SettingsError("DISCORD_TOKEN is not set: put the bot token in the environment or in .env "

@@ -83,17 +83,20 @@ def load_catalog(briefs_dir: Path, corpus_dir: Path) -> Catalog:
     briefs: list[Brief] = []
     digest = hashlib.sha256()
     file_hashes: dict[str, str] = {}
+    unreadable: set[str] = set()
     for path, raw in files:
         brief, found = parse_brief(path, raw)
         problems += found
         if brief is not None:
             briefs.append(brief)
+        else:
+            unreadable.add(path.stem)
         file_hashes[path.name] = hashlib.sha256(raw.encode()).hexdigest()
     for doc in documents.values():
         file_hashes[f"corpus/{Path(doc.path).name}"] = hashlib.sha256(doc.text.encode()).hexdigest()
     for name in sorted(file_hashes):
         digest.update(f"{name}\0{file_hashes[name]}\n".encode())
-    problems += check_briefs(briefs, documents)
+    problems += check_briefs(briefs, documents, frozenset(unreadable))
     if problems:
         raise DataError(problems)
     return Catalog(

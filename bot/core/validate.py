@@ -11,8 +11,13 @@ from .problems import Problem
 from .text import normalise
 
 
-def check_briefs(briefs: Iterable[Brief], documents: Mapping[str, Document]) -> list[Problem]:
-    """Every cross-file problem, each with the file and line a curator must open."""
+def check_briefs(briefs: Iterable[Brief], documents: Mapping[str, Document],
+                 unreadable: frozenset[str] = frozenset()) -> list[Problem]:
+    """Every cross-file problem, each with the file and line a curator must open.
+
+    ``unreadable`` are ids of brief files that failed to parse: references to them are not
+    reported again, so one broken file gives one problem, not one per brief that links to it.
+    """
     problems: list[Problem] = []
     seen_ids: dict[str, Brief] = {}
     owner_of_name: dict[str, Brief] = {}
@@ -32,7 +37,7 @@ def check_briefs(briefs: Iterable[Brief], documents: Mapping[str, Document]) -> 
                 problems.append(Problem(brief.path, brief.line("aliases"), "aliases",
                                         f"'{name}' also names brief '{other.id}' ({other.path})"))
         for rel in brief.related:
-            if rel not in seen_ids:
+            if rel not in seen_ids and rel not in unreadable:
                 problems.append(Problem(brief.path, brief.line("related"), "related",
                                         f"no brief has the id '{rel}'"))
         for i, fact in enumerate(brief.facts):

@@ -1,0 +1,247 @@
+"""The real bot, started as `python -m bot run`, driven through the local Discord stand-in."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import shutil
+import signal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .bot_process import BotProcess, SpawnBot
+from .discord_standin import DiscordStandIn, RecordedRequest
+
+ROOT = Path(__file__).resolve().parents[2]
+EPHEMERAL = 64
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    """A private copy of briefs and corpus, so tests can edit them and reload."""
+    shutil.copytree(ROOT / "briefs", tmp_path / "data" / "briefs")
+    shutil.copytree(ROOT / "corpus", tmp_path / "data" / "corpus")
+    return tmp_path / "data"
+
+
+async def start_bot(standin: DiscordStandIn, spawn_bot: SpawnBot, data_dir: Path, **extra: str) -> BotProcess:
+    env = {"SAFEER_BRIEFS_DIR": str(data_dir / "briefs"), "SAFEER_CORPUS_DIR": str(data_dir / "corpus"), **extra}
+    bot = await spawn_bot("-m", "bot", "run", env=env)
+    await bot.until(standin.wait_for_command_sync())
+    await bot.until(standin.wait_until_ready())
+    return bot
+
+
+def data_of(cb: RecordedRequest) -> dict[str, Any]:
+    body = cb.json
+    assert isinstance(body, dict)
+    return body.get("data") or {}
+
+
+def buttons(message: dict[str, Any]) -> dict[str, str]:
+    """label → custom_id of the buttons on a message."""
+    out = {}
+    for row in message.get("components") or []:
+        for comp in row.get("components", []):
+            if comp.get("type") == 2:
+                out[comp.get("label", "")] = comp["custom_id"]
+    return out
+
+
+async def test_commands_sync_once_and_not_again_on_restart(standin: DiscordStandIn, spawn_bot: SpawnBot,
+                                                          data_dir: Path) -> None:
+    bot = await start_bot(standin, spawn_bot, data_dir)
+    names = {c["name"] for c in standin.command_syncs[0].commands}
+    assert {"brief", "search", "onthisday", "timeline", "source", "help", "briefs"} <= names
+    assert await bot.stop() in (0, -15, 143)
+    syncs = len(standin.command_syncs)
+    mark = standin.mark()
+    again = await spawn_bot("-m", "bot", "run", env={"SAFEER_BRIEFS_DIR": str(data_dir / "briefs"),
+                                                     "SAFEER_CORPUS_DIR": str(data_dir / "corpus")})
+    await again.until(standin.wait_for_gateway("identify", since=mark) if hasattr(standin, "wait_for_gateway")
+                      else standin.wait_until_ready())
+    await again.until(standin.wait_until_ready())
+    sent = await standin.send_slash_command("help", {})
+    await again.until(standin.interaction_response(sent))  # fully up, and still no new sync
+    assert len(standin.command_syncs) == syncs
+    assert "commands unchanged" in again.output
+    assert standin.violations == []
+
+
+async def test_brief_investment_embed_cites_source_and_sources_button(standin: DiscordStandIn, spawn_bot: SpawnBot,
+                                                                      data_dir: Path) -> None:
+    bot = await start_bot(standin, spawn_bot, data_dir)
+    sent = await standin.send_slash_command("brief", {"topic": "investment"})
+    cb = await bot.until(standin.interaction_response(sent))
+    data = data_of(cb)
+    embed = data["embeds"][0]
+    assert "Investment" in embed["title"] and "USD 2 billion" in embed["description"]
+    sources = " ".join(f["value"] for f in embed["fields"] if f["name"].startswith("Sources"))
+    assert "Pakistan Welcome's Brother Ilham Aliyev" in sources and "[1]" in embed["description"]
+    assert data["allowed_mentions"] == {"parse": []}
+    message = standin.original_message(sent)
+    assert message is not None
+    press = await standin.send_component(buttons(message)["Sources"], message=message)
+    quotes = data_of(await bot.until(standin.interaction_response(press)))
+    assert quotes["flags"] & EPHEMERAL
+    assert "“enhancing bilateral investment to $2 billion" in quotes["embeds"][0]["description"] or \
+        "$2 billion" in quotes["embeds"][0]["description"]
+    assert standin.violations == []
+
+
+async def test_autocomplete_typo_offers_investment_first_and_typed_text_resolves(
+        standin: DiscordStandIn, spawn_bot: SpawnBot, data_dir: Path) -> None:
+    bot = await start_bot(standin, spawn_bot, data_dir)
+    sent = await standin.send_autocomplete("brief", {"topic": "azerbijan invesment"}, focused="topic")
+    cb = await bot.until(standin.interaction_response(sent))
+    assert cb.json["type"] == 8
+    choices = data_of(cb)["choices"]
+    assert choices[0]["value"] == "investment" and len(choices) <= 25
+    # a client that submits the typed text instead of a choice still gets the right brief
+    typed = await standin.send_slash_command("brief", {"topic": "Shahbaz"})
+    embed = data_of(await bot.until(standin.interaction_response(typed)))["embeds"][0]
+    assert "Shehbaz Sharif" in embed["title"]
+    unknown = await standin.send_slash_command("brief", {"topic": "recipe for biryani"})
+    reply = data_of(await bot.until(standin.interaction_response(unknown)))
+    assert reply["flags"] & EPHEMERAL and "No brief matches" in reply["content"]
+    assert standin.violations == []
+
+
+async def test_search_everyone_pings_nobody_and_friendly_miss(standin: DiscordStandIn, spawn_bot: SpawnBot,
+                                                              data_dir: Path) -> None:
+    bot = await start_bot(standin, spawn_bot, data_dir)
+    for query in ["@everyone", "@here LNG <@&1> <@1>", "\u202eLNG\u200b **bold**"]:
+        sent = await standin.send_slash_command("search", {"query": query})
+        data = data_of(await bot.until(standin.interaction_response(sent)))
+        assert data["allowed_mentions"] == {"parse": []}
+        text = data.get("content", "") + " ".join(e.get("title", "") for e in data.get("embeds", []))
+        assert "\u202e" not in text
+    good = await standin.send_slash_command("search", {"query": "Socar LNG cargo"})
+    embed = data_of(await bot.until(standin.interaction_response(good)))["embeds"][0]
+    assert embed["fields"][0]["name"].endswith("best match") and "LNG" in embed["fields"][0]["name"]
+    msg = await standin.send_message(f"{standin.bot_mention} search @everyone")
+    assert msg.delivered
+    reply = await bot.until(standin.wait_for_request(
+        lambda r: r.method == "POST" and r.path.endswith("/messages") and r.json is not None))
+    assert reply.json["allowed_mentions"]["parse"] == []
+    assert standin.violations == []
+
+
+async def test_onthisday_timeline_paging_and_picture(standin: DiscordStandIn, spawn_bot: SpawnBot,
+                                                     data_dir: Path) -> None:
+    bot = await start_bot(standin, spawn_bot, data_dir)
+    day = await standin.send_slash_command("onthisday", {"date": "07-11"})
+    embed = data_of(await bot.until(standin.interaction_response(day)))["embeds"][0]
+    assert "two-day visit" in embed["description"] and "years ago" in embed["description"]
+    bad = await standin.send_slash_command("onthisday", {"date": "13-40"})
+    err = data_of(await bot.until(standin.interaction_response(bad)))
+    assert err["flags"] & EPHEMERAL and "not a real date" in err["content"]
+
+    tl = await standin.send_slash_command("timeline", {}, user=standin.world.owner)
+    assert (await bot.until(standin.interaction_response(tl))).json["type"] == 5  # deferred: picture renders
+    follow = (await bot.until(standin.followups(tl)))[0]
+    assert follow.files and follow.files[0].filename == "timeline.png"
+    assert follow.files[0].data[:8] == b"\x89PNG\r\n\x1a\n"
+    message = follow.response
+    ids = buttons(message)
+    assert "Next ▶" in ids
+    stranger = await standin.send_component(ids["Next ▶"], message=message, user=standin.world.member)
+    refused = data_of(await bot.until(standin.interaction_response(stranger)))
+    assert refused["flags"] & EPHEMERAL and "Only the person who asked" in refused["content"]
+    turn = await standin.send_component(ids["Next ▶"], message=message, user=standin.world.owner)
+    page = await bot.until(standin.interaction_response(turn))
+    assert page.json["type"] == 7 and "page 2/" in page.json["data"]["embeds"][0]["footer"]["text"]
+    assert standin.violations == []
+
+
+async def test_reload_good_broken_and_refused(standin: DiscordStandIn, spawn_bot: SpawnBot, data_dir: Path) -> None:
+    bot = await start_bot(standin, spawn_bot, data_dir)
+    owner, moderator = standin.world.owner, standin.world.moderator
+
+    refused = await standin.send_slash_command("briefs reload", {}, user=moderator)
+    msg = data_of(await bot.until(standin.interaction_response(refused)))
+    assert msg["flags"] & EPHEMERAL and "Only Safeer's operators" in msg["content"]
+
+    path = data_dir / "briefs" / "trade.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("summary:", "summary: Edited.", 1), encoding="utf-8")
+    good = await standin.send_slash_command("briefs reload", {}, user=owner)
+    await bot.until(standin.interaction_response(good))
+    embed = (await bot.until(standin.followups(good)))[0].json["embeds"][0]
+    assert embed["title"] == "Briefs reloaded"
+    assert any(f["name"].startswith("Changed") and "trade" in f["value"] for f in embed["fields"])
+
+    before = await standin.send_slash_command("brief", {"topic": "investment"})
+    old_answer = data_of(await bot.until(standin.interaction_response(before)))["embeds"][0]
+    (data_dir / "briefs" / "investment.yaml").write_text("id: investment\ntitle: [unclosed\n", encoding="utf-8")
+    broken = await standin.send_slash_command("briefs reload", {}, user=owner)
+    await bot.until(standin.interaction_response(broken))
+    report = (await bot.until(standin.followups(broken)))[0].json["embeds"][0]
+    assert report["title"].startswith("Reload refused")
+    assert re.search(r"investment\.yaml:\d+: ", report["description"])
+    assert "related" not in report["description"]  # one broken file, one problem
+    after = await standin.send_slash_command("brief", {"topic": "investment"})
+    assert data_of(await bot.until(standin.interaction_response(after)))["embeds"][0] == old_answer
+
+    status = await standin.send_slash_command("briefs status", {}, user=owner)
+    st = data_of(await bot.until(standin.interaction_response(status)))["embeds"][0]
+    assert any(f["name"] == "Last reload" and "refused" in f["value"] for f in st["fields"])
+    assert standin.violations == []
+
+
+async def test_sighup_reloads(standin: DiscordStandIn, spawn_bot: SpawnBot, data_dir: Path) -> None:
+    bot = await start_bot(standin, spawn_bot, data_dir)
+    (data_dir / "briefs" / "new-topic.yaml").write_text(
+        "id: new-topic\ntitle: A new topic\nsummary: Added while running.\nfacts:\n"
+        "  - text: The Prime Minister received Khalaf Khalafov.\n    source: pmo-2026-01-30-khalafov-call\n"
+        "    quote: called on Prime Minister Muhammad Shahbaz Sharif\n", encoding="utf-8")
+    os.kill(bot.proc.pid, signal.SIGHUP)
+    for _ in range(100):
+        if "reload (SIGHUP)" in bot.output:
+            break
+        await asyncio.sleep(0.05)
+    assert "reload (SIGHUP): 27 briefs, +1 ~0 -0" in bot.output
+
+
+async def test_mention_commands_and_typo(standin: DiscordStandIn, spawn_bot: SpawnBot, data_dir: Path) -> None:
+    bot = await start_bot(standin, spawn_bot, data_dir)
+    await standin.send_message(f"{standin.bot_mention} brief investment")
+    reply = await bot.until(standin.wait_for_bot_message(lambda m: "USD 2 billion" in m["content"]))
+    assert len(reply["content"]) <= 2000
+    await standin.send_message(f"{standin.bot_mention} breif investment")
+    typo = await bot.until(standin.wait_for_bot_message(lambda m: "Did you mean" in m["content"]))
+    assert "'brief'" in typo["content"] and "USD 2 billion" not in typo["content"]
+    await standin.send_message(f"{standin.bot_mention} search " + "x" * 10_000)
+    long = await bot.until(standin.wait_for_bot_message(lambda m: "characters long" in m["content"]))
+    assert "300" in long["content"]
+    assert standin.violations == []
+
+
+async def test_expired_interaction_and_failures_keep_the_bot_running(standin: DiscordStandIn, spawn_bot: SpawnBot,
+                                                                     data_dir: Path) -> None:
+    bot = await start_bot(standin, spawn_bot, data_dir)
+    standin.fail_next("POST", r"/callback$", 404, code=10062)
+    await standin.send_slash_command("brief", {"topic": "LNG"})
+    await asyncio.sleep(0.3)
+    standin.fail_next("POST", r"/messages$", 403, code=50013)
+    await standin.send_message(f"{standin.bot_mention} help")
+    await asyncio.sleep(0.3)
+    ok = await standin.send_slash_command("source", {"document": "khalafov"})
+    embed = data_of(await bot.until(standin.interaction_response(ok)))["embeds"][0]
+    assert "Call on the Prime Minister" in embed["title"]
+    assert bot.returncode is None and "Traceback" not in bot.output
+    assert standin.violations == []
+
+
+async def test_startup_refuses_bad_data_and_never_logs_the_token(standin: DiscordStandIn, spawn_bot: SpawnBot,
+                                                                  data_dir: Path) -> None:
+    (data_dir / "briefs" / "trade.yaml").write_text("id: trade\nfacts: [\n", encoding="utf-8")
+    bot = await spawn_bot("-m", "bot", "run", env={"SAFEER_BRIEFS_DIR": str(data_dir / "briefs"),
+                                                   "SAFEER_CORPUS_DIR": str(data_dir / "corpus")})
+    assert await bot.wait_exit() == 1
+    assert "trade.yaml:" in bot.output and "not starting" in bot.output
+    assert standin.token not in bot.output
+    no_token = await spawn_bot("-m", "bot", "run", env={"DISCORD_TOKEN": ""})
+    assert await no_token.wait_exit() == 2 and "DISCORD_TOKEN is not set" in no_token.output
