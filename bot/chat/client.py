@@ -20,6 +20,7 @@ from ..core.catalog import CatalogDiff, diff
 from ..core.commands import CommandError, parse_line, run_text_command
 from ..core.library import Library, LibraryHolder
 from ..core.problems import DataError
+from ..schedule.scheduler import ReminderScheduler
 from ..settings import Settings
 from .limits import CONTENT, pack_lines
 from .metrics import Timings
@@ -44,8 +45,13 @@ class UserFacingError(app_commands.AppCommandError):
     """An error whose message is written for the person who ran the command."""
 
 
-class NotOperator(app_commands.CheckFailure):
-    pass
+class NotAllowed(app_commands.CheckFailure):
+    """A permission check failed; the message tells the person what is needed."""
+
+
+class NotOperator(NotAllowed):
+    def __init__(self) -> None:
+        super().__init__("Only Safeer's operators can do that.")
 
 
 class SafeerBot(discord.Client):
@@ -67,7 +73,7 @@ class SafeerBot(discord.Client):
         self.loaded_at = self.started_at
         self._reload_lock = asyncio.Lock()
         self._owner_ids: set[int] = set()
-        self.extra_setup: list[object] = []
+        self.reminders: ReminderScheduler | None = None
 
     @property
     def library(self) -> Library:
@@ -79,9 +85,11 @@ class SafeerBot(discord.Client):
     async def setup_hook(self) -> None:
         from .commands.briefs import register_brief_commands
         from .commands.operators import register_operator_commands
+        from .commands.reminders import setup_reminders
 
         register_brief_commands(self)
         register_operator_commands(self)
+        await setup_reminders(self)
         await self._load_owners()
         assert self.application_id is not None
         state = SyncState(self.settings.state_dir / "command-sync.json")
@@ -104,6 +112,12 @@ class SafeerBot(discord.Client):
 
     def is_operator(self, user_id: int) -> bool:
         return user_id in self.settings.operator_ids or user_id in self._owner_ids
+
+    async def close(self) -> None:
+        if self.reminders is not None:
+            await self.reminders.stop()
+            await self.reminders.store.close()
+        await super().close()
 
     # -- reload ------------------------------------------------------------------------------
 
@@ -175,9 +189,7 @@ class SafeerBot(discord.Client):
             return
         if isinstance(error, app_commands.CommandOnCooldown):
             text = f"Slow down a little: try this command again in {error.retry_after:.0f} s."
-        elif isinstance(error, NotOperator):
-            text = "Only Safeer's operators can do that."
-        elif isinstance(error, UserFacingError):
+        elif isinstance(error, NotAllowed | UserFacingError):
             text = str(error)
         elif isinstance(error, app_commands.CheckFailure):
             text = "You can't use this command here."

@@ -22,7 +22,7 @@ def register_operator_commands(bot: SafeerBot) -> None:
 
     def operator_only(interaction: discord.Interaction) -> bool:
         if not bot.is_operator(interaction.user.id):
-            raise NotOperator("not an operator")
+            raise NotOperator()
         return True
 
     @group.command(name="reload", description="Reload briefs and corpus from disk; keeps the old ones if invalid")

@@ -1,0 +1,599 @@
+"""The daily-post scheduler: one per-minute pass decides what is due; the queue sends it.
+
+Why not one APScheduler job per guild: measured, 10,000 jobs due at the same instant with the
+default ``misfire_grace_time`` ran 0 of 10,000 — the scheduler's own pass took longer than the
+grace, so it declared them all missed. APScheduler's idea of "missed" must not decide anything.
+So APScheduler runs exactly one job (fixed id, ``coalesce=True``, ``max_instances=1``, no misfire
+limit), every minute at :00 UTC, which calls :meth:`ReminderScheduler.run_pass`. The pass is
+idempotent and catches up on everything due up to ``now``, so a late or skipped tick only delays.
+
+The pass keeps an in-memory plan per guild (its next slot, in a heap keyed by UTC instant) so
+a tick costs O(guilds due), not O(guilds). For each due guild it looks at every unposted slot
+since the last one it handled:
+
+* the latest slot, if at most ``grace`` old (default 6 h), is queued — late posts carry a note;
+* older slots, or one past the grace window, are recorded 'skipped' with the reason (never
+  silently dropped; at most ``max_missed_days`` back).
+
+The queue claims the ledger row just before sending (see :mod:`bot.schedule.store`); the
+claim, not this memory, is what guarantees one post per guild per local date across restarts
+and processes. The plan is refreshed when told (:meth:`refresh_guild`, which the facade methods
+call) and fully every ``refresh_every`` to pick up changes made by other processes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import functools
+import hashlib
+import heapq
+import itertools
+import logging
+import os
+import socket
+import uuid
+from collections.abc import Awaitable, Callable, Collection
+from dataclasses import dataclass, field
+from typing import Any, Final, TypeVar
+from zoneinfo import ZoneInfo
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from . import planner
+from .models import UTC, GuildSettings, LedgerEntry, ReminderStatus
+from .planner import InvalidSetting, Slot
+from .sender import PermanentSendError, PostSender, Prepared, SendOutcome, SendPolicy, SendQueue, TransientSendError
+from .store import DEFAULT_STALE_AFTER, MissedSlot, ReminderStore, shard_of
+
+log = logging.getLogger(__name__)
+
+Compose = Callable[[int, dt.date, int, str], str | None]
+"""``compose(guild_id, local_date, upcoming_days, empty_days)`` → the post, or None for nothing."""
+NotifyAdmin = Callable[[int, str], Awaitable[None]]
+"""``notify_admin(guild_id, text)``: tell the server's admins, where possible."""
+Clock = Callable[[], dt.datetime]
+"""Returns the current time as an aware UTC datetime."""
+LateNote = Callable[[GuildSettings, Slot, dt.timedelta], str]
+
+PASS_JOB_ID: Final = "safeer-reminders-pass"
+_T = TypeVar("_T")
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(UTC)
+
+
+def post_nonce(guild_id: int, local_date: dt.date) -> str:
+    """Stable 25-character nonce for one guild's post on one date (Discord allows 25)."""
+    digest = hashlib.sha256(f"safeer-otd:{guild_id}:{local_date.isoformat()}".encode()).hexdigest()
+    return "otd" + digest[:22]
+
+
+def _human(delta: dt.timedelta) -> str:
+    minutes = max(0, int(delta.total_seconds() // 60))
+    hours, minutes = divmod(minutes, 60)
+    if not hours:
+        return f"{minutes} min"
+    return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+
+
+def default_late_note(settings: GuildSettings, slot: Slot, late: dt.timedelta) -> str:
+    local = slot.at.astimezone(ZoneInfo(settings.timezone))
+    return (
+        f"⏰ Posted late: this was due at {local:%H:%M} ({settings.timezone}), "
+        f"{_human(late)} ago, but the bot could not post then."
+    )
+
+
+def describe_error(error: BaseException | None) -> str:
+    if error is None:
+        return "unknown error"
+    return str(error) or type(error).__name__
+
+
+@dataclass(frozen=True)
+class SchedulerConfig:
+    """Tunables. ``grace``: how late a post may still go out. ``late_note_after``: lateness from
+    which the post says so. ``stale_claim_after``: age at which an unfinished claim becomes
+    'unknown' — must exceed the longest a send job can take. ``pause_after``: consecutive
+    permanent failures before a guild is paused."""
+
+    grace: dt.timedelta = planner.DEFAULT_GRACE
+    late_note_after: dt.timedelta = dt.timedelta(minutes=10)
+    stale_claim_after: dt.timedelta = DEFAULT_STALE_AFTER
+    max_missed_days: int = 7
+    pause_after: int = 3
+    refresh_every: dt.timedelta = dt.timedelta(minutes=10)
+    max_length: int = 2000
+    send: SendPolicy = field(default_factory=SendPolicy)
+
+    def __post_init__(self) -> None:
+        if self.grace < dt.timedelta(0) or self.late_note_after < dt.timedelta(0):
+            raise ValueError("grace and late_note_after must not be negative")
+        if self.max_missed_days < 0 or self.pause_after < 1 or self.max_length < 100:
+            raise ValueError("max_missed_days >= 0, pause_after >= 1, max_length >= 100")
+        longest_job = self.send.deadline + self.send.attempt_timeout + 60  # + a minute for claim and records
+        if self.stale_claim_after.total_seconds() <= longest_job:
+            raise ValueError(
+                f"stale_claim_after ({self.stale_claim_after}) must exceed the longest send job "
+                f"({longest_job:g} s), or a post still being sent could be reported 'unknown'"
+            )
+
+
+@dataclass
+class PassReport:
+    """What one pass did (for logs and tests)."""
+
+    now: dt.datetime
+    enqueued: list[tuple[int, dt.date]] = field(default_factory=list)
+    missed: list[MissedSlot] = field(default_factory=list)
+    expired: list[LedgerEntry] = field(default_factory=list)
+
+
+@dataclass
+class _Plan:
+    settings: GuildSettings
+    zone: ZoneInfo
+    slot: Slot  # the next slot this guild has not been handled for
+    version: int
+
+
+@dataclass
+class _Post:
+    guild_id: int
+    slot: Slot
+    claimed: bool = False
+    note: str | None = None
+
+
+class ReminderScheduler:
+    """Daily "on this day" posts for the guilds of this process's shards.
+
+    Call :meth:`start` from the bot's running loop (discord.py ``setup_hook``) and :meth:`stop`
+    on close. Everything Discord-specific is injected: ``sender`` delivers, ``compose`` writes
+    the post, ``notify_admin`` tells a server its posts were paused.
+    """
+
+    def __init__(
+        self,
+        store: ReminderStore,
+        sender: PostSender,
+        compose: Compose,
+        *,
+        shard_ids: Collection[int] | None = None,
+        shard_count: int = 1,
+        clock: Clock = utc_now,
+        config: SchedulerConfig | None = None,
+        notify_admin: NotifyAdmin | None = None,
+        late_note: LateNote = default_late_note,
+        owner: str | None = None,
+        tick_seconds: float | None = None,
+    ) -> None:
+        if shard_count < 1:
+            raise ValueError("shard_count must be at least 1")
+        self.shard_count = shard_count
+        self.shard_ids = frozenset(range(shard_count) if shard_ids is None else shard_ids)
+        if any(not 0 <= s < shard_count for s in self.shard_ids):
+            raise ValueError(f"shard ids {sorted(self.shard_ids)} do not fit shard_count={shard_count}")
+        self.store = store
+        self.config = config or SchedulerConfig()
+        self.queue = SendQueue(sender, self.config.send)
+        self._compose = compose
+        self._clock = clock
+        self._notify_admin = notify_admin
+        self._late_note = late_note
+        host = socket.gethostname()[:40]
+        self.owner = owner or f"{host}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._plans: dict[int, _Plan] = {}
+        self._heap: list[tuple[dt.datetime, int, int]] = []
+        self._versions = itertools.count(1)
+        self._last_date: dict[int, dt.date] = {}
+        self._queued: dict[int, dt.date] = {}
+        self._unrecorded: list[MissedSlot] = []
+        self._last_reload: dt.datetime | None = None
+        self._pass_lock = asyncio.Lock()
+        self._aps: Any = None
+        # Tests (and only tests) pass a few seconds here so they need not wait for the minute.
+        self._tick_seconds = tick_seconds
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    async def start(self) -> PassReport:
+        """Load settings, catch up on posts missed while down, then tick every minute."""
+        if self._aps is not None:
+            raise RuntimeError("already started")
+        self.queue.start()
+        try:
+            report = await self.run_pass(self._clock(), reload=True)
+        except BaseException:
+            await self.queue.stop(0)
+            raise
+        aps = AsyncIOScheduler(timezone=UTC)
+        aps.add_job(
+            self._tick,
+            IntervalTrigger(seconds=self._tick_seconds) if self._tick_seconds else CronTrigger(second=0, timezone=UTC),
+            id=PASS_JOB_ID,
+            name="daily posts: per-minute pass",
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=None,  # a late pass is still useful: it catches up
+            replace_existing=True,
+        )
+        aps.start()
+        self._aps = aps
+        return report
+
+    async def stop(self, timeout: float = 10.0) -> None:
+        """Stop ticking; give in-flight sends ``timeout`` s. Unsent claims are released, uncertain
+        ones marked 'unknown', so the next start neither loses nor repeats a post."""
+        if self._aps is not None:
+            self._aps.shutdown(wait=False)
+            self._aps = None
+        async with self._pass_lock:
+            await self.queue.stop(timeout)
+
+    @property
+    def apscheduler(self) -> Any:
+        """The underlying ``AsyncIOScheduler`` (None until started)."""
+        return self._aps
+
+    async def _tick(self) -> None:
+        try:
+            await self.run_pass(self._clock())
+        except Exception:
+            log.exception("daily-post pass failed; the next pass will catch up")
+
+    def owns(self, guild_id: int) -> bool:
+        """Whether this process's shards include ``guild_id``."""
+        return shard_of(guild_id, self.shard_count) in self.shard_ids
+
+    # -- the pass ----------------------------------------------------------------------------
+
+    async def run_pass(self, now: dt.datetime | None = None, *, reload: bool = False) -> PassReport:
+        """Queue what is due at ``now``, record what was missed, expire stale claims."""
+        async with self._pass_lock:
+            now = now or self._clock()
+            report = PassReport(now)
+            try:
+                report.expired = await self.store.expire_stale_claims(self.config.stale_claim_after, now=now)
+            except Exception:
+                log.exception("could not check for stale claims")
+            for e in report.expired:
+                log.warning("guild %s: post for %s has no recorded outcome; marked 'unknown', not re-posted",
+                            e.guild_id, e.local_date)
+            if reload or self._last_reload is None:
+                await self.reload_all(now)  # at start: must work, or start() fails loudly
+            elif now - self._last_reload >= self.config.refresh_every:
+                try:
+                    await self.reload_all(now)
+                except Exception:
+                    log.exception("could not reload settings; continuing with the ones in memory")
+            if not self.queue.running:
+                return report
+            missed = self._unrecorded
+            deferred: list[_Plan] = []
+            handled = 0
+            while self._heap and self._heap[0][0] <= now:
+                _, guild_id, version = heapq.heappop(self._heap)
+                plan = self._plans.get(guild_id)
+                if plan is None or plan.version != version:
+                    continue
+                self._advance(plan, now, report, missed, deferred)
+                handled += 1
+                if handled % 500 == 0:
+                    await asyncio.sleep(0)  # thousands due at once: let the gateway breathe
+            for plan in deferred:
+                heapq.heappush(self._heap, (plan.slot.at, plan.settings.guild_id, plan.version))
+            self._unrecorded = []
+            if missed:
+                try:
+                    await self.store.record_missed(missed, now=now)
+                except Exception:
+                    log.exception("could not record %d missed posts; will retry next pass", len(missed))
+                    self._unrecorded = missed
+                report.missed = missed
+            return report
+
+    def _advance(
+        self, plan: _Plan, now: dt.datetime, report: PassReport, missed: list[MissedSlot], deferred: list[_Plan]
+    ) -> None:
+        s = plan.settings
+        slots = planner.slots_due(plan.slot.local_date, now, s.time, plan.zone)
+        if not slots:  # pragma: no cover - the heap said it was due
+            deferred.append(plan)
+            return
+        *older, last = slots
+        if planner.within_grace(last, now, self.config.grace) and s.guild_id in self._queued:
+            deferred.append(plan)  # yesterday's post is somehow still queued: look again next pass
+            return
+        reason = self._missed_reason(s)
+        missed.extend(MissedSlot(s.guild_id, o.local_date, o.at, reason) for o in older)
+        if planner.within_grace(last, now, self.config.grace):
+            self._enqueue(plan, last)
+            report.enqueued.append((s.guild_id, last.local_date))
+        else:
+            missed.append(MissedSlot(s.guild_id, last.local_date, last.at, reason))
+        self._last_date[s.guild_id] = last.local_date
+        plan.slot = planner.slot_for(last.local_date + dt.timedelta(days=1), s.time, plan.zone)
+        heapq.heappush(self._heap, (plan.slot.at, s.guild_id, plan.version))
+
+    def _missed_reason(self, s: GuildSettings) -> str:
+        return (f"missed: the bot was not running within {_human(self.config.grace)} of "
+                f"{s.time} ({s.timezone})")
+
+    def _enqueue(self, plan: _Plan, slot: Slot) -> None:
+        post = _Post(plan.settings.guild_id, slot)
+        self._queued[post.guild_id] = slot.local_date
+        self.queue.submit(
+            prepare=functools.partial(self._prepare, post),
+            on_done=functools.partial(self._record, post),
+            key=(post.guild_id, slot.local_date.isoformat()),
+        )
+
+    async def _prepare(self, post: _Post) -> Prepared | None:
+        """Run by a send worker right before sending: re-read settings, claim, compose.
+
+        Settings are read from the store, not memory, so a change made a moment ago — here or in
+        another process — applies even to a post already queued.
+        """
+        g, day = post.guild_id, post.slot.local_date
+        s = await self.store.get_settings(g)
+        if s is None or s.paused:
+            log.info("guild %s: daily posts were turned off or paused before the %s post went out", g, day)
+            self._plans.pop(g, None)
+            return None
+        plan = self._plans.get(g)
+        if plan is None or (s.time, s.timezone, s.active_since) != (
+            plan.settings.time, plan.settings.timezone, plan.settings.active_since
+        ):
+            # The schedule moved under us: hand this date back to the planner to place it anew.
+            self._last_date[g] = day - dt.timedelta(days=1)
+            self._install(s, day - dt.timedelta(days=1), self._clock())
+            return None
+        now = self._clock()
+        if planner.lateness(post.slot, now) > self.config.grace:
+            reason = f"missed: still queued {_human(self.config.grace)} after {s.time} ({s.timezone})"
+            await self.store.record_missed([MissedSlot(g, day, post.slot.at, reason)], now=now)
+            return None
+        if not await self.store.claim(g, day, post.slot.at, channel_id=s.channel_id, owner=self.owner, now=now):
+            log.info("guild %s: the %s post was already decided elsewhere; not posting", g, day)
+            return None
+        post.claimed = True
+        try:
+            content = self._compose(g, day, s.upcoming_days, s.empty_days)
+        except Exception as exc:
+            log.exception("guild %s: composing the %s post failed", g, day)
+            await self.store.mark_failed(g, day, f"composing the post failed: {exc!r}", permanent=False,
+                                         attempts=0, counts=False, now=now)
+            return None
+        if content is None or not content.strip():
+            await self.store.mark_skipped(g, day, "skipped: no events to post", now=now)
+            return None
+        late = planner.lateness(post.slot, now)
+        if late > self.config.late_note_after:
+            post.note = self._late_note(s, post.slot, late)
+            content = f"{post.note}\n\n{content}"
+        if len(content) > self.config.max_length:
+            content = content[: self.config.max_length - 1] + "…"
+        return Prepared(s.channel_id, content, post_nonce(g, day))
+
+    async def _record(self, post: _Post, outcome: SendOutcome) -> None:
+        """Write the outcome of a send job to the ledger and the guild's settings."""
+        g, day = post.guild_id, post.slot.local_date
+        if self._queued.get(g) == day:
+            del self._queued[g]
+        now = self._clock()
+        if outcome.kind == "dropped":
+            return
+        if outcome.kind == "sent":
+            assert outcome.message_id is not None
+            mid = outcome.message_id
+            await self._persist(lambda: self.store.mark_sent(g, day, mid, attempts=outcome.attempts,
+                                                              note=post.note, sent_at=now))
+            return
+        if outcome.prepared is None or (outcome.kind == "interrupted" and not outcome.maybe_delivered):
+            # Nothing can have reached Discord: give the slot back so it is posted after all.
+            await self._persist(lambda: self.store.release_claim(g, day, self.owner))
+            if outcome.kind == "failed":  # preparing failed (e.g. database down): try next pass
+                self._retry_slot(post)
+            return
+        if outcome.kind == "interrupted":
+            note = "outcome unknown: the bot stopped during a send that may have reached Discord; not re-posted"
+            await self._persist(lambda: self.store.mark_unknown(g, day, note, now=now))
+            return
+        text = describe_error(outcome.error)
+        count = await self._persist(lambda: self.store.mark_failed(
+            g, day, text, permanent=outcome.permanent, attempts=outcome.attempts, now=now))
+        log.warning("guild %s: the %s post failed after %d attempt(s): %s", g, day, outcome.attempts, text)
+        if outcome.permanent and count is not None and count >= self.config.pause_after:
+            await self._pause_for_failures(g, count, text)
+
+    async def _persist(self, write: Callable[[], Awaitable[_T]]) -> _T | None:
+        """A ledger write, retried briefly: a lost outcome turns a sent post into 'unknown'."""
+        for attempt in range(4):
+            try:
+                return await write()
+            except Exception:
+                if attempt == 3:
+                    log.exception("could not record a post outcome; it will show as 'unknown'")
+                    return None
+                await asyncio.sleep(0.25 * 2**attempt)
+        return None  # pragma: no cover
+
+    def _retry_slot(self, post: _Post) -> None:
+        plan = self._plans.get(post.guild_id)
+        if plan is None or plan.slot.local_date <= post.slot.local_date:
+            return
+        plan.slot = post.slot
+        plan.version = next(self._versions)
+        if self._last_date.get(post.guild_id) == post.slot.local_date:
+            self._last_date[post.guild_id] = post.slot.local_date - dt.timedelta(days=1)
+        heapq.heappush(self._heap, (plan.slot.at, post.guild_id, plan.version))
+
+    async def _pause_for_failures(self, guild_id: int, count: int, error: str) -> None:
+        reason = (f"paused after {count} failed posts in a row (last: {error}); fix the channel or the "
+                  f"bot's permissions, then set daily posts again")
+        await self._persist(lambda: self.store.pause(guild_id, reason, now=self._clock()))
+        self._plans.pop(guild_id, None)
+        log.warning("guild %s: %s", guild_id, reason)
+        if self._notify_admin is not None:
+            text = (f"Daily \"on this day\" posts are paused: the last {count} posts could not be sent "
+                    f"({error}). Give the bot permission to post in the channel, or choose another "
+                    f"channel, then use /reminders set to turn them back on.")
+            try:
+                await self._notify_admin(guild_id, text)
+            except Exception:
+                log.exception("guild %s: notify_admin failed", guild_id)
+
+    # -- keeping the plan current ------------------------------------------------------------
+
+    async def reload_all(self, now: dt.datetime | None = None) -> None:
+        """Re-read every setting of our shards; re-plan the guilds whose settings changed."""
+        now = now or self._clock()
+        if self.shard_ids == frozenset(range(self.shard_count)):
+            rows = await self.store.all_settings()
+        else:
+            rows = await self.store.settings_for_shards(self.shard_ids, self.shard_count)
+        since = (now - dt.timedelta(days=self.config.max_missed_days + 2)).date()
+        stored_last = await self.store.last_dates(since=since)
+        seen: set[int] = set()
+        for s in rows:
+            seen.add(s.guild_id)
+            plan = self._plans.get(s.guild_id)
+            if plan is not None and _schedule_key(plan.settings) == _schedule_key(s):
+                plan.settings = s
+                continue
+            self._install(s, _later(self._last_date.get(s.guild_id), stored_last.get(s.guild_id)), now)
+        for gone in set(self._plans) - seen:
+            del self._plans[gone]
+        self._last_reload = now
+
+    async def refresh_guild(self, guild_id: int, now: dt.datetime | None = None) -> None:
+        """Re-read one guild's settings; the next pass uses them. Call after any change."""
+        if not self.owns(guild_id):
+            return
+        s = await self.store.get_settings(guild_id)
+        if s is None:
+            self._plans.pop(guild_id, None)
+            return
+        known = self._last_date.get(guild_id)
+        stored = (await self.store.last_dates([guild_id])).get(guild_id)
+        self._install(s, _later(known, stored), now or self._clock())
+
+    def _install(self, s: GuildSettings, last_date: dt.date | None, now: dt.datetime) -> None:
+        if s.paused or not self.owns(s.guild_id):
+            self._plans.pop(s.guild_id, None)
+            return
+        try:
+            zone = planner.get_zone(s.timezone)
+        except InvalidSetting:
+            log.error("guild %s: stored time zone %r is unknown here; not scheduling", s.guild_id, s.timezone)
+            self._plans.pop(s.guild_id, None)
+            return
+        floor = planner.local_date_of(now, zone) - dt.timedelta(days=self.config.max_missed_days)
+        start = floor if last_date is None else max(floor, last_date + dt.timedelta(days=1))
+        slot = planner.first_slot_from(start, s.active_since, s.time, zone)
+        if last_date is not None:
+            self._last_date[s.guild_id] = last_date
+        plan = _Plan(s, zone, slot, next(self._versions))
+        self._plans[s.guild_id] = plan
+        heapq.heappush(self._heap, (slot.at, s.guild_id, plan.version))
+
+    def planned(self, guild_id: int) -> Slot | None:
+        """The next slot this process will handle for ``guild_id`` (None: not scheduled here)."""
+        plan = self._plans.get(guild_id)
+        return plan.slot if plan else None
+
+    # -- what the Discord layer calls --------------------------------------------------------
+
+    async def configure(
+        self,
+        guild_id: int,
+        *,
+        channel_id: int | None = None,
+        time: str | None = None,
+        timezone: str | None = None,
+        upcoming_days: int | None = None,
+        empty_days: str | None = None,
+    ) -> GuildSettings:
+        """``/reminders set``: create or change settings; ``None`` keeps the current value. Also
+        unpauses. Raises :class:`InvalidSetting` with a message fit to show the user."""
+        s = await self.store.upsert_settings(
+            guild_id, channel_id=channel_id, time=time, timezone=timezone, upcoming_days=upcoming_days,
+            empty_days=empty_days, now=self._clock(),
+        )
+        await self.refresh_guild(guild_id)
+        return s
+
+    async def turn_off(self, guild_id: int) -> bool:
+        """``/reminders off``: delete the settings (the ledger stays, so no same-day repeat)."""
+        removed = await self.store.delete_settings(guild_id)
+        self._plans.pop(guild_id, None)
+        return removed
+
+    async def guild_removed(self, guild_id: int) -> None:
+        """The bot left or was removed from a server."""
+        await self.turn_off(guild_id)
+
+    async def status(self, guild_id: int) -> ReminderStatus | None:
+        """``/reminders status``."""
+        return await self.store.status(guild_id, now=self._clock(), grace=self.config.grace)
+
+    async def preview(self, guild_id: int, local_date: dt.date | None = None) -> str | None:
+        """``/reminders preview``: the text of the next post (or of ``local_date``), not sent."""
+        st = await self.status(guild_id)
+        if st is None:
+            raise InvalidSetting("daily posts are not set up here; use /reminders set first")
+        s = st.settings
+        day = local_date or st.next_post_date or planner.local_date_of(self._clock(), planner.get_zone(s.timezone))
+        return self._compose(guild_id, day, s.upcoming_days, s.empty_days)
+
+    async def send_test(self, guild_id: int) -> int:
+        """``/reminders test``: post a sample to the configured channel now, through the queue.
+
+        Not recorded in the ledger. Returns the message id; raises ``PermanentSendError`` /
+        ``TransientSendError`` so the command can tell the admin what is wrong.
+        """
+        s = await self.store.get_settings(guild_id)
+        if s is None:
+            raise InvalidSetting("daily posts are not set up here; use /reminders set first")
+        zone = planner.get_zone(s.timezone)
+        today = planner.local_date_of(self._clock(), zone)
+        body = self._compose(guild_id, today, s.upcoming_days, "note")
+        header = f"🔔 Test: daily posts will appear in this channel at {s.time} ({s.timezone})."
+        content = f"{header}\n\n{body}" if body else header
+        if len(content) > self.config.max_length:
+            content = content[: self.config.max_length - 1] + "…"
+        return await self.queue.send_now(s.channel_id, content, nonce="test" + uuid.uuid4().hex[:21])
+
+
+def _schedule_key(s: GuildSettings) -> tuple[object, ...]:
+    return (s.channel_id, s.time, s.timezone, s.upcoming_days, s.empty_days, s.paused, s.active_since, s.updated_at)
+
+
+def _later(a: dt.date | None, b: dt.date | None) -> dt.date | None:
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return max(a, b)
+
+
+__all__ = [
+    "PASS_JOB_ID",
+    "Clock",
+    "Compose",
+    "LateNote",
+    "NotifyAdmin",
+    "PassReport",
+    "PermanentSendError",
+    "ReminderScheduler",
+    "SchedulerConfig",
+    "TransientSendError",
+    "default_late_note",
+    "post_nonce",
+    "utc_now",
+]
