@@ -24,6 +24,7 @@ def _setup_logging(settings: Settings) -> None:
     root.handlers[:] = [handler]
     root.setLevel(settings.log_level)
     logging.getLogger("discord").setLevel(max(logging.INFO, logging.getLevelName(settings.log_level)))
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # one line per pass would drown the log
 
 
 def run_bot(briefs: str | None = None, corpus: str | None = None) -> int:
