@@ -60,6 +60,30 @@ def _float(name: str, default: float, low: float, high: float) -> float:
     return value
 
 
+def _shards() -> tuple[int | None, tuple[int, ...] | None]:
+    """``SAFEER_SHARD_COUNT`` and ``SAFEER_SHARD_IDS`` (e.g. ``0-3`` or ``4,5,6,7``) for multi-process runs."""
+    raw_count = os.environ.get("SAFEER_SHARD_COUNT", "").strip()
+    raw_ids = os.environ.get("SAFEER_SHARD_IDS", "").strip()
+    if not raw_count:
+        if raw_ids:
+            raise SettingsError("SAFEER_SHARD_IDS needs SAFEER_SHARD_COUNT (the total number of shards)")
+        return None, None
+    if not raw_count.isdigit() or not 1 <= int(raw_count) <= 10_000:
+        raise SettingsError(f"SAFEER_SHARD_COUNT: '{raw_count[:20]}' is not a number of shards")
+    count = int(raw_count)
+    if not raw_ids:
+        return count, tuple(range(count))
+    ids: list[int] = []
+    for part in raw_ids.replace(" ", "").split(","):
+        lo, _, hi = part.partition("-")
+        if not lo.isdigit() or (hi and not hi.isdigit()):
+            raise SettingsError(f"SAFEER_SHARD_IDS: '{part[:20]}' is not a shard number or range like 0-3")
+        ids += range(int(lo), int(hi or lo) + 1)
+    if any(i >= count for i in ids):
+        raise SettingsError(f"SAFEER_SHARD_IDS: shards must be below SAFEER_SHARD_COUNT={count}")
+    return count, tuple(sorted(set(ids)))
+
+
 @dataclass(frozen=True)
 class Settings:
     token: Secret
@@ -73,6 +97,8 @@ class Settings:
     api_base_url: str | None = None
     gateway_url: str | None = None
     reminder_grace_hours: float = 6.0
+    shard_count: int | None = None
+    shard_ids: tuple[int, ...] | None = None
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -102,8 +128,9 @@ class Settings:
         for name, url in (("DISCORD_API_BASE_URL", api), ("DISCORD_GATEWAY_URL", gateway)):
             if url and not url.startswith(("http://", "https://", "ws://", "wss://")):
                 raise SettingsError(f"{name}: '{url[:60]}' is not an http(s) or ws(s) URL")
+        shard_count, shard_ids = _shards()
         return cls(
-            token=Secret(token), briefs_dir=briefs_dir, corpus_dir=corpus_dir, state_dir=state_dir,
+            token=Secret(token), shard_count=shard_count, shard_ids=shard_ids, briefs_dir=briefs_dir, corpus_dir=corpus_dir, state_dir=state_dir,
             database_url=db, guild_ids=_ids("SAFEER_GUILD_IDS"), operator_ids=_ids("SAFEER_OPERATOR_IDS"),
             log_level=level, api_base_url=api, gateway_url=gateway,
             reminder_grace_hours=_float("SAFEER_REMINDER_GRACE_HOURS", 6.0, 0.0, 23.0),

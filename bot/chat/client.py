@@ -54,15 +54,23 @@ class NotOperator(NotAllowed):
         super().__init__("Only Safeer's operators can do that.")
 
 
-class SafeerBot(discord.Client):
-    """The Safeer client. Holds the current library and swaps it atomically on reload."""
+class SafeerBot(discord.AutoShardedClient):
+    """The Safeer client. Holds the current library and swaps it atomically on reload.
+
+    Auto-sharded: one process runs every shard Discord recommends, or, with SAFEER_SHARD_COUNT and
+    SAFEER_SHARD_IDS, a range of them, so several processes can share a large bot.
+    """
 
     def __init__(self, settings: Settings, library: Library) -> None:
         intents = discord.Intents.none()
         intents.guilds = True
         intents.guild_messages = True  # mention commands; no privileged message-content intent needed
         intents.dm_messages = True
-        super().__init__(intents=intents, allowed_mentions=discord.AllowedMentions.none())
+        if settings.shard_count is None:
+            super().__init__(intents=intents, allowed_mentions=discord.AllowedMentions.none())
+        else:
+            super().__init__(intents=intents, allowed_mentions=discord.AllowedMentions.none(),
+                             shard_count=settings.shard_count, shard_ids=list(settings.shard_ids or ()))
         self.settings = settings
         self.holder = LibraryHolder(library, settings.briefs_dir, settings.corpus_dir)
         self.tree = app_commands.CommandTree(self)

@@ -118,3 +118,24 @@ def test_settings_errors_name_the_variable(monkeypatch: pytest.MonkeyPatch, name
     monkeypatch.setenv(name, value)
     with pytest.raises(SettingsError, match=message):
         Settings.from_env()
+
+
+@pytest.mark.parametrize(("count", "ids", "expected"), [
+    ("4", "0-1", (4, (0, 1))), ("4", "1,3", (4, (1, 3))), ("2", "", (2, (0, 1))), ("", "", (None, None)),
+])
+def test_shard_settings(monkeypatch: pytest.MonkeyPatch, count: str, ids: str,
+                        expected: tuple[int | None, tuple[int, ...] | None]) -> None:
+    monkeypatch.setenv("DISCORD_TOKEN", "MTIzNDU2Nzg5MDEyMzQ1Njc4.abcdef.valid-looking")
+    monkeypatch.setenv("SAFEER_SHARD_COUNT", count)
+    monkeypatch.setenv("SAFEER_SHARD_IDS", ids)
+    settings = Settings.from_env()
+    assert (settings.shard_count, settings.shard_ids) == expected
+
+
+@pytest.mark.parametrize(("count", "ids"), [("4", "4"), ("x", ""), ("", "1"), ("4", "a-b")])
+def test_bad_shard_settings(monkeypatch: pytest.MonkeyPatch, count: str, ids: str) -> None:
+    monkeypatch.setenv("DISCORD_TOKEN", "MTIzNDU2Nzg5MDEyMzQ1Njc4.abcdef.valid-looking")
+    monkeypatch.setenv("SAFEER_SHARD_COUNT", count)
+    monkeypatch.setenv("SAFEER_SHARD_IDS", ids)
+    with pytest.raises(SettingsError, match="SAFEER_SHARD"):
+        Settings.from_env()

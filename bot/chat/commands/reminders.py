@@ -56,8 +56,11 @@ async def setup_reminders(bot: SafeerBot) -> None:
 
     config = SchedulerConfig(grace=dt.timedelta(hours=bot.settings.reminder_grace_hours))
     tick = float(os.environ.get("SAFEER_REMINDER_TICK_SECONDS", "0") or 0) or None
+    # Only this process's shards' servers; without SAFEER_SHARD_COUNT one process owns them all.
+    count = bot.settings.shard_count or 1
     scheduler = ReminderScheduler(store, DiscordPostSender(bot), compose, clock=clock, config=config,
-                                  notify_admin=notify, tick_seconds=tick)
+                                  notify_admin=notify, tick_seconds=tick, shard_count=count,
+                                  shard_ids=bot.settings.shard_ids if bot.settings.shard_count else None)
     bot.reminders = scheduler
     register_reminder_commands(bot, scheduler, clock)
     await scheduler.start()
