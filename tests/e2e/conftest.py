@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import shutil
 import sys
 from collections.abc import AsyncIterator, Mapping
 from pathlib import Path
@@ -18,6 +19,15 @@ import pytest
 
 from .bot_process import MINI_BOT, BotProcess, SpawnBot, bot_env
 from .discord_standin import DiscordStandIn
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    """A private copy of the real briefs and corpus, so a test can edit them and reload."""
+    root = Path(__file__).resolve().parents[2]
+    shutil.copytree(root / "briefs", tmp_path / "data" / "briefs")
+    shutil.copytree(root / "corpus", tmp_path / "data" / "corpus")
+    return tmp_path / "data"
 
 
 @pytest.fixture

@@ -9,13 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import shutil
 import time
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
-
-import pytest
 
 from .bot_process import BotProcess, SpawnBot
 from .discord_standin import DiscordStandIn
@@ -24,12 +21,6 @@ ROOT = Path(__file__).resolve().parents[2]
 KARACHI = ZoneInfo("Asia/Karachi")
 EPHEMERAL = 64
 
-
-@pytest.fixture
-def data_dir(tmp_path: Path) -> Path:
-    shutil.copytree(ROOT / "briefs", tmp_path / "data" / "briefs")
-    shutil.copytree(ROOT / "corpus", tmp_path / "data" / "corpus")
-    return tmp_path / "data"
 
 
 async def start_at(standin: DiscordStandIn, spawn_bot: SpawnBot, data_dir: Path, fake_now: dt.datetime,
@@ -42,8 +33,7 @@ async def start_at(standin: DiscordStandIn, spawn_bot: SpawnBot, data_dir: Path,
         "SAFEER_CLOCK_OFFSET_SECONDS": f"{offset:.3f}", "SAFEER_REMINDER_TICK_SECONDS": "0.5"})
     if wait_sync and mark == 0:
         await bot.until(standin.wait_for_command_sync())
-    await bot.until(standin.wait_for_gateway("identify", since=len(standin.gateway_log) - 1)
-                    if False else standin.wait_until_ready())
+    await bot.until(standin.wait_until_ready())
     sent = await standin.send_slash_command("help", {})
     await bot.until(standin.interaction_response(sent))  # up and serving
     return bot
