@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
 
 from bot.core.library import Library
+
+# Tests never write the load cache into the checkout.
+os.environ.setdefault("SAFEER_CACHE_DIR", tempfile.mkdtemp(prefix="safeer-test-cache-"))
 
 ROOT = Path(__file__).resolve().parent.parent
 BRIEFS = ROOT / "briefs"

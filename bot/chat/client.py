@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 import discord
 from discord import app_commands
 
-from ..core.catalog import CatalogDiff, diff
+from ..core.catalog import CatalogDiff
 from ..core.commands import CommandError, parse_line, run_text_command
 from ..core.library import Library, LibraryHolder
 from ..core.problems import DataError
@@ -137,9 +137,10 @@ class SafeerBot(discord.AutoShardedClient):
         """Load, validate and index off the event loop; swap only if everything is clean."""
         async with self._reload_lock:
             start = time.perf_counter()
-            old = self.holder.current
             try:
-                new = await asyncio.to_thread(Library.load, self.settings.briefs_dir, self.settings.corpus_dir)
+                # Load, diff and swap all happen in the worker thread: done on the loop, the diff
+                # of a large catalog stalled it for hundreds of milliseconds.
+                new, change = await asyncio.to_thread(self.holder.reload)
             except DataError as exc:
                 outcome = ReloadOutcome(False, trigger, dt.datetime.now(dt.UTC),
                                         problems=[str(p) for p in exc.problems],
@@ -147,8 +148,6 @@ class SafeerBot(discord.AutoShardedClient):
                 log.warning("reload (%s) refused: %d problem(s); the running catalog is unchanged:\n%s",
                             trigger, len(exc.problems), "\n".join(outcome.problems[:50]))
             else:
-                change = diff(old.catalog, new.catalog)
-                self.holder.current = new  # one assignment: queries see old or new, never a mix
                 self.loaded_at = dt.datetime.now(dt.UTC)
                 outcome = ReloadOutcome(True, trigger, self.loaded_at, change=change,
                                         seconds=time.perf_counter() - start)

@@ -7,7 +7,7 @@ when it is clean, so a broken edit never changes an answer.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -77,7 +77,26 @@ def load_catalog(briefs_dir: Path, corpus_dir: Path) -> Catalog:
     """Load and validate everything; raise :class:`DataError` listing every problem found."""
     documents, problems = load_corpus(corpus_dir)
     files, read_problems = _read_all(briefs_dir, "*.yaml")
-    problems += read_problems
+    return build_catalog(briefs_dir, documents, problems, files, read_problems)
+
+
+BriefParser = Callable[[Path, str], tuple[Brief | None, list[Problem]]]
+
+
+def build_catalog(
+    briefs_dir: Path,
+    documents: Mapping[str, Document],
+    corpus_problems: list[Problem],
+    files: list[tuple[Path, str]],
+    read_problems: list[Problem],
+    parse: BriefParser = parse_brief,
+) -> Catalog:
+    """The second half of :func:`load_catalog`, for files already read (the load cache's way in).
+
+    ``parse`` must behave as :func:`bot.core.briefs.parse_brief`; the cache passes one that
+    returns remembered results for files it has parsed before.
+    """
+    problems = list(corpus_problems) + read_problems
     if not files and not read_problems:
         problems.append(Problem(relative(briefs_dir), 0, "", "no *.yaml briefs in this folder"))
     briefs: list[Brief] = []
@@ -85,7 +104,7 @@ def load_catalog(briefs_dir: Path, corpus_dir: Path) -> Catalog:
     file_hashes: dict[str, str] = {}
     unreadable: set[str] = set()
     for path, raw in files:
-        brief, found = parse_brief(path, raw)
+        brief, found = parse(path, raw)
         problems += found
         if brief is not None:
             briefs.append(brief)

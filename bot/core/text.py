@@ -72,9 +72,12 @@ def normalise(text: str) -> str:
 
     "USD 2bn", "$2 billion" and "2 billion" all become "2 billion"; "Şəhbaz" becomes "sehbaz".
     """
-    text = strip_invisible(text).translate(_LETTERS).casefold().translate(_LETTERS)
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch)).translate(_LETTERS)
+    if text.isascii() and text.isprintable():
+        text = text.lower()  # same result, without the per-character work most text never needs
+    else:
+        text = strip_invisible(text).translate(_LETTERS).casefold().translate(_LETTERS)
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(ch for ch in text if not unicodedata.combining(ch)).translate(_LETTERS)
     text = _DIGITS_COMMA.sub("", text)
     text = _MONEY.sub(" ", text)
     text = _NUM_UNIT.sub(lambda m: f"{m.group(1)} {_NUMBER_WORDS[m.group(2)]}", text)

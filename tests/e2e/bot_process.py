@@ -55,6 +55,7 @@ def bot_env(standin: DiscordStandIn, tmp_path: Path, extra: Mapping[str, str] | 
         "SAFEER_OPERATOR_IDS": str(standin.world.owner.id),
         "SAFEER_LOG_LEVEL": "INFO",
         "SAFEER_NO_DOTENV": "1",
+        "SAFEER_CACHE_DIR": str(state / "cache"),
     }
     env |= standin.env()
     env |= dict(extra or {})

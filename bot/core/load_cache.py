@@ -1,0 +1,807 @@
+"""Start fast: remember the loaded library, keyed by the bytes of every data file.
+
+Every load still reads every brief and corpus file and hashes its bytes (sha256); nothing is
+trusted on a file's name, size or time. Then, from one cache file per pair of data folders:
+
+* **snapshot** — if every file, the code and the folders are exactly as when the file was
+  written, the whole library (catalog, search index, calendar) is read back from it.
+* **parts** — otherwise each brief file whose bytes are unchanged gets back its parsed brief and
+  its search terms from the same file, so only edited files are parsed and normalised again, and
+  the corpus is reused when no corpus file changed. Validation, the index and the calendar are
+  then built as usual (validation always sees the whole catalog).
+* **fresh** — no usable cache file: everything is parsed.
+
+The cache file is written after the library is returned, by a background thread (so a reload is
+ready before the file is); :func:`flush` waits for it. A cache file is ignored, never trusted,
+when its format or keys differ, when it is not owned by this user or is writable by others, or
+when its HMAC (with a random key kept beside it, mode 0600) does not match: only files this
+program wrote are unpickled, and a truncated or corrupt file is rebuilt, never an error. Reading
+is also limited to an explicit list of Safeer's data classes, numpy arrays and dates. The cache lives in
+``SAFEER_CACHE_DIR``, else ``.safeer/cache`` in the project; ``SAFEER_CACHE=off`` disables it.
+
+Everything is written and read in chunks of a few hundred objects, so a load running in a worker
+thread (the bot reloads with ``asyncio.to_thread``) never holds the GIL for long.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import hashlib
+import hmac
+import logging
+import os
+import pickle
+import secrets
+import stat
+import sys
+import tempfile
+import threading
+import time
+import weakref
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+import numpy as np
+import rapidfuzz
+import yaml
+
+from ..paths import PROJECT_ROOT
+from .briefs import Brief, parse_brief
+from .calendar import Calendar
+from .catalog import Catalog, build_catalog, load_catalog
+from .documents import Document, load_corpus
+from .problems import Problem
+from .search import BriefTerms, SearchIndex, brief_terms
+
+log = logging.getLogger(__name__)
+
+#: Bump when what is stored changes shape; the code's own bytes are part of every key as well.
+FORMAT = 1
+_MAGIC = b"SAFEER-CACHE\x00\x01\n"
+_MAC_SIZE = 32
+_KEY_SIZE = 64  # hex sha256; both keys are in the clear, so a stale file is skipped without reading it
+_NO_LIBRARY = "0" * _KEY_SIZE  # library key of a file that holds only parts (the last load failed)
+_CHUNK = 400  # objects per pickle chunk: each load() call holds the GIL for a few ms at most
+_KEEP = 8  # cache files kept in the folder (one per pair of data folders in use)
+_OFF = {"0", "off", "no", "false"}
+_Entry = tuple[Brief | None, list[Problem], BriefTerms | None]  # one brief file: parsed brief, problems, terms
+
+
+@dataclass
+class LoadReport:
+    """How a load went: where the library came from and how long it took."""
+
+    source: str  # "snapshot" (nothing changed), "parts" (some files parsed again) or "fresh" (no cache)
+    files: int = 0  # brief and corpus files read
+    parsed: int = 0  # brief files parsed this time
+    seconds: float = 0.0
+    cache_dir: str | None = None
+    notes: list[str] = field(default_factory=list)  # why a cache file was ignored, write failures
+    phases: dict[str, float] = field(default_factory=dict)  # seconds spent in each step
+
+
+@dataclass(frozen=True)
+class Loaded:
+    catalog: Catalog
+    index: SearchIndex
+    calendar: Calendar
+    report: LoadReport
+
+
+def default_cache_dir() -> Path | None:
+    """``SAFEER_CACHE_DIR``, else ``.safeer/cache`` in the project; None when ``SAFEER_CACHE=off``."""
+    if os.environ.get("SAFEER_CACHE", "").strip().lower() in _OFF:
+        return None
+    configured = os.environ.get("SAFEER_CACHE_DIR", "").strip()
+    return Path(configured) if configured else PROJECT_ROOT / ".safeer" / "cache"
+
+
+@contextlib.contextmanager
+def paused_gc(freeze: bool = False) -> Iterator[None]:
+    """No cyclic garbage collection while a catalog is built (what is built here has no cycles)."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if freeze:
+            gc.freeze()
+        if was:
+            gc.enable()
+
+
+_switching_lock = threading.Lock()
+_switching_users = 0
+_switching_saved = 0.005
+#: While a load runs, the GIL changes hands every 1 ms instead of every 5 ms: a reload in a worker
+#: thread is CPU-bound Python, and the event loop would otherwise wait up to 5 ms for the GIL each
+#: time it wakes up or comes back from a call that released it (numpy, I/O) — many times per query.
+RESPONSIVE_SWITCH_INTERVAL = 0.001
+
+
+@contextlib.contextmanager
+def responsive() -> Iterator[None]:
+    """Hand the GIL over more often while this block runs (process-wide, restored afterwards)."""
+    global _switching_users, _switching_saved
+    with _switching_lock:
+        if _switching_users == 0:
+            _switching_saved = sys.getswitchinterval()
+            sys.setswitchinterval(min(_switching_saved, RESPONSIVE_SWITCH_INTERVAL))
+        _switching_users += 1
+    try:
+        yield
+    finally:
+        with _switching_lock:
+            _switching_users -= 1
+            if _switching_users == 0:
+                sys.setswitchinterval(_switching_saved)
+
+
+def load(briefs_dir: Path, corpus_dir: Path, cache_dir: Path | None, *, current: Loaded | None = None,
+         freeze: bool = True) -> Loaded:
+    """Load, validate and index, through the cache in ``cache_dir`` (None: no cache file).
+
+    Raises :class:`DataError` exactly as :func:`bot.core.catalog.load_catalog` does.
+
+    ``current`` is the library a running program holds (a reload): when it was loaded here, its
+    briefs and terms are reused for the files that did not change, and if nothing changed it is
+    returned as it is. That needs no cache file and reads nothing back, so a reload in a worker
+    thread stays light on the event loop.
+
+    The cyclic garbage collector is paused meanwhile, and with ``freeze`` the new objects are
+    moved to the permanent generation (:func:`gc.freeze`) before it resumes: a 10,000-brief
+    library is about a million objects, and without this the next collections would walk them
+    all, holding the GIL for a quarter of a second, right after the load (or in the middle of
+    serving queries). A library holds no reference cycles, so an old one is still freed by
+    reference counting once nothing refers to it.
+    """
+    start = time.perf_counter()
+    with responsive(), paused_gc(freeze=freeze):
+        if cache_dir is None and current is None:
+            loaded = _fresh(briefs_dir, corpus_dir, LoadReport("fresh"))
+        else:
+            loaded = _Cache(cache_dir, briefs_dir, corpus_dir).load(current)
+    loaded.report.seconds = time.perf_counter() - start
+    return loaded
+
+
+def _fresh(briefs_dir: Path, corpus_dir: Path, report: LoadReport) -> Loaded:
+    catalog = load_catalog(briefs_dir, corpus_dir)
+    briefs = list(catalog.briefs.values())
+    report.parsed = len(briefs)
+    return Loaded(catalog, SearchIndex(briefs), Calendar(briefs), report)
+
+
+# -- reading the data files ---------------------------------------------------------------------
+
+
+@dataclass
+class _File:
+    name: str
+    link: str  # where a symlinked file really is (it shows in messages), else ""
+    digest: str  # sha256 of the bytes
+    data: bytes | None  # dropped once known not to be needed
+
+
+def _scan(directory: Path, suffix: str, keep: bool = True) -> list[_File] | None:
+    """Every ``*suffix`` entry, as ``sorted(directory.glob("*" + suffix))`` lists them, read in full.
+
+    None when the folder or a file cannot be read: then the uncached path reports it properly.
+    """
+    try:
+        with os.scandir(directory) as entries:
+            found = sorted((e.name, e.is_symlink()) for e in entries if e.name.endswith(suffix))
+        folder = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return None
+    files = []
+    try:
+        for name, is_link in found:
+            fd = os.open(name, os.O_RDONLY, dir_fd=folder)
+            try:
+                data = os.read(fd, 1 << 16)
+                if len(data) == 1 << 16:
+                    blocks = [data]
+                    while block := os.read(fd, 1 << 20):
+                        blocks.append(block)
+                    data = b"".join(blocks)
+            finally:
+                os.close(fd)
+            link = os.path.realpath(os.path.join(directory, name)) if is_link else ""
+            files.append(_File(name, link, hashlib.sha256(data).hexdigest(), data if keep else None))
+    except OSError:
+        return None
+    finally:
+        os.close(folder)
+    return files
+
+
+def _text(data: bytes) -> str | None:
+    """The text ``Path.read_text(encoding="utf-8")`` gives for these bytes; None if not UTF-8."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if "\r" in text:  # read_text's universal newlines
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
+
+
+def _code_fingerprint() -> str:
+    """The bytes of the code that turns files into a library, and the libraries it relies on."""
+    digest = hashlib.sha256()
+    here = Path(__file__).resolve().parent
+    for path in sorted(here.glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    digest.update(f"{FORMAT}|{sys.version}|{yaml.__version__}|{getattr(yaml, '__with_libyaml__', False)}|"
+                  f"{np.__version__}|{rapidfuzz.__version__}".encode())
+    return digest.hexdigest()
+
+
+# -- cache files ----------------------------------------------------------------------------------
+
+_END = "end"
+#: The only globals a cache file may name: Safeer's data classes, numpy arrays, dates.
+_ALLOWED = frozenset({
+    ("bot.core.briefs", "Brief"), ("bot.core.briefs", "Fact"), ("bot.core.dates", "PartialDate"),
+    ("bot.core.documents", "Document"), ("bot.core.problems", "Problem"), ("bot.core.calendar", "Calendar"),
+    ("bot.core.calendar", "Event"), ("bot.core.search", "SearchIndex"), ("bot.core.search", "BriefTerms"),
+    ("datetime", "date"), ("builtins", "frozenset"), ("builtins", "set"),
+    ("numpy", "dtype"), ("numpy", "ndarray"),
+    ("numpy._core.numeric", "_frombuffer"), ("numpy.core.numeric", "_frombuffer"),
+    ("numpy._core.multiarray", "_reconstruct"), ("numpy.core.multiarray", "_reconstruct"),
+    ("numpy._core.multiarray", "scalar"), ("numpy.core.multiarray", "scalar"),
+})
+
+
+def _signer(secret: bytes, key: str) -> Any:
+    return hmac.new(secret, key.encode(), "sha256")
+
+
+class _Unpickler(pickle.Unpickler):
+    """Refuses every global but the few in _ALLOWED; resolves references to objects of earlier chunks."""
+
+    def __init__(self, fh: Any, shared: list[object]) -> None:
+        # References to objects of earlier chunks, resolved in C (an index out of range fails the load).
+        self.persistent_load = shared.__getitem__  # type: ignore[method-assign]
+        super().__init__(fh)
+
+    def find_class(self, module: str, name: str) -> Any:
+        if (module, name) in _ALLOWED:
+            return super().find_class(module, name)
+        raise pickle.UnpicklingError(f"refusing {module}.{name} in a cache file")
+
+
+
+class _SignedFile:
+    """A file being written that signs every byte on its way (the pickler writes frames here)."""
+
+    def __init__(self, fh: Any, signer: Any) -> None:
+        self.fh, self.signer = fh, signer
+
+    def write(self, data: bytes) -> int:
+        self.signer.update(data)
+        return int(self.fh.write(data))
+
+
+class _Pickler(pickle.Pickler):
+    def __init__(self, fh: Any, shared: dict[int, int]) -> None:
+        super().__init__(fh, protocol=5)
+        self.shared = shared
+
+    def persistent_id(self, obj: Any) -> int | None:
+        return self.shared.get(id(obj))
+
+
+def _is_record(obj: object) -> bool:
+    """Objects other chunks may refer to: Safeer's data classes (briefs, facts, events, documents)."""
+    return type(obj).__module__.startswith("bot.core.")
+
+
+class _Writer:
+    """Writes a library as independent chunks of a few hundred objects each.
+
+    After each chunk the pickle memo is cleared, so neither writing nor reading ever holds a
+    memo of the whole library (freeing one of a million entries holds the GIL for ~80 ms).
+    Objects that later chunks refer to (briefs, facts, documents, events) are "shared": each
+    chunk lists them under ``"share"``, and later chunks refer to them by number.
+    """
+
+    def __init__(self, fh: Any, signer: Any) -> None:
+        self.shared: dict[int, int] = {}
+        self.count = 0
+        self.alive: list[object] = []  # ids stay valid only while the objects live
+        self.pickler = _Pickler(_SignedFile(fh, signer), self.shared)
+
+    def chunk(self, part: dict[str, object], share: Iterable[object] = ()) -> None:
+        shared = [obj for obj in share if id(obj) not in self.shared]
+        if shared:
+            part = {**part, "share": shared}
+        self.pickler.dump(part)
+        self.pickler.clear_memo()
+        for obj in shared:  # the reader numbers them in the same order
+            self.shared[id(obj)] = self.count
+            self.count += 1
+            self.alive.append(obj)
+
+    def records(self, name: str, items: Iterable[object], size: int, share: Callable[[object], Iterable[object]],
+                ) -> None:
+        batch: list[object] = []
+        for item in items:
+            batch.append(item)
+            if len(batch) >= size:
+                self.chunk({name: batch}, (o for b in batch for o in share(b)))
+                batch = []
+        if batch:
+            self.chunk({name: batch}, (o for b in batch for o in share(b)))
+
+    def large(self, name: str, obj: object) -> None:
+        """An object (an index, a calendar) whose big lists and dicts are written piece by piece."""
+        state = obj.__getstate__()
+        if not isinstance(state, dict):
+            raise TypeError(f"cannot store {type(obj).__name__}")
+        small, kinds = {}, {}
+        for key, value in state.items():  # lists first: dicts may refer to their records
+            if isinstance(value, list | tuple) and len(value) > _CHUNK:
+                kinds[key] = type(value).__name__
+                for k in range(0, len(value), _CHUNK):
+                    piece = list(value[k : k + _CHUNK])
+                    self.chunk({"piece": (name, key, piece)}, (o for o in piece if _is_record(o)))
+        for key, value in state.items():
+            if key in kinds:
+                continue
+            if isinstance(value, dict) and len(value) > 50:
+                kinds[key] = "dict"
+                items = list(value.items())
+                for k in range(0, len(items), 50):
+                    self.chunk({"piece": (name, key, items[k : k + 50])})
+            else:
+                small[key] = value
+        self.chunk({"object": (name, type(obj), small, kinds)})
+
+    def finish(self) -> None:
+        self.pickler.dump(_END)
+        self.pickler.clear_memo()
+
+
+_RESTORABLE = (SearchIndex, Calendar)
+
+
+def _restore(cls: type, state: dict[str, Any]) -> object:
+    if cls not in _RESTORABLE:
+        raise pickle.UnpicklingError(f"refusing to rebuild {cls!r}")
+    obj = cls.__new__(cls)
+    setstate = getattr(obj, "__setstate__", None)
+    if setstate is not None:
+        setstate(state)
+    else:  # pragma: no cover - every object has __setstate__ or takes its __dict__
+        obj.__dict__.update(state)
+    return obj
+
+
+@dataclass(frozen=True)
+class _Origin:
+    """How a catalog in memory was loaded: enough to reload it cheaply after an edit."""
+
+    setting_key: str
+    corpus_key: str
+    library_key: str
+    entries: dict[tuple[str, str, str], tuple[Brief | None, list[Problem]]]  # per brief file
+    corpus: tuple[Mapping[str, Document], list[Problem]] | None
+
+
+_origins: dict[int, tuple[weakref.ref[Catalog], _Origin]] = {}
+_origins_lock = threading.Lock()
+
+
+def _remember(catalog: Catalog, origin: _Origin) -> None:
+    key = id(catalog)
+
+    def forget(_: object) -> None:
+        with _origins_lock:
+            if key in _origins and _origins[key][0]() is None:
+                del _origins[key]
+
+    with _origins_lock:
+        _origins[key] = (weakref.ref(catalog, forget), origin)
+
+
+def _origin_of(catalog: Catalog) -> _Origin | None:
+    with _origins_lock:
+        found = _origins.get(id(catalog))
+    return found[1] if found is not None and found[0]() is catalog else None
+
+
+_writers: list[threading.Thread] = []
+_writers_lock = threading.Lock()
+
+
+def flush(timeout: float | None = None) -> None:
+    """Wait until cache files being written in the background are on disk."""
+    with _writers_lock:
+        pending = list(_writers)
+    for thread in pending:
+        thread.join(timeout)
+
+
+class _Cache:
+    """The cache folder, for one pair of data folders."""
+
+    def __init__(self, directory: Path | None, briefs_dir: Path, corpus_dir: Path) -> None:
+        self.enabled = directory is not None  # without a folder: reuse the current library, store nothing
+        self.directory = directory or Path()
+        self.briefs_dir, self.corpus_dir = briefs_dir, corpus_dir
+        self.report = LoadReport("fresh", cache_dir=str(directory) if directory else None)
+        self._secret: bytes | None = None
+        self._clock = time.perf_counter()
+
+    def _phase(self, name: str) -> None:
+        now = time.perf_counter()
+        self.report.phases[name] = self.report.phases.get(name, 0.0) + now - self._clock
+        self._clock = now
+
+    # -- the load ----------------------------------------------------------------------------
+
+    def load(self, current: Loaded | None) -> Loaded:
+        briefs = _scan(self.briefs_dir, ".yaml")
+        corpus = _scan(self.corpus_dir, ".md", keep=False)
+        if not briefs or corpus is None:
+            self.report.notes.append("no briefs, or a data folder or file could not be read: loading without cache")
+            return _fresh(self.briefs_dir, self.corpus_dir, self.report)
+        self.report.files = len(briefs) + len(corpus)
+        try:
+            where = Path.cwd().resolve()
+        except OSError:
+            return _fresh(self.briefs_dir, self.corpus_dir, self.report)
+        setting = hashlib.sha256()
+        for part in (_code_fingerprint(), str(where), str(self.briefs_dir), str(self.corpus_dir),
+                     os.path.realpath(self.briefs_dir), os.path.realpath(self.corpus_dir)):
+            setting.update(part.encode("utf-8", "surrogateescape") + b"\0")
+        self.setting_key = setting.hexdigest()
+        self.corpus_key = self._listing_key(self.setting_key, corpus)
+        self.library_key = self._listing_key(self.corpus_key, briefs)
+        stem = hashlib.sha256(f"{where}\0{self.briefs_dir}\0{self.corpus_dir}".encode(
+            "utf-8", "surrogateescape")).hexdigest()[:20]
+        self.path = self.directory / f"library-{stem}.bin"
+        self._phase("read and hash files")
+
+        origin = _origin_of(current.catalog) if current is not None else None
+        if origin is not None and current is not None and origin.setting_key == self.setting_key:
+            if origin.library_key == self.library_key:
+                self.report.source = "unchanged"
+                return Loaded(current.catalog, current.index, current.calendar, self.report)
+            known: dict[tuple[str, str, str], _Entry] = {k: (b, p, None) for k, (b, p) in origin.entries.items()}
+            reuse = origin.corpus if origin.corpus_key == self.corpus_key else None
+            old_terms = dict(zip(map(id, current.index.briefs), current.index.terms(), strict=True))
+            self._phase("reuse the current library")
+            return self._build(briefs, known, reuse, old_terms)
+        if not self.enabled:
+            return self._build(briefs, {}, None, {})
+
+        library_ok, parts_ok = self._probe()
+        if library_ok:
+            for f in briefs:
+                f.data = None  # not needed if the library loads: free the memory first
+            named = self._read(parts_too=True)
+            loaded = self._library(named) if named is not None else None
+            self._phase("read cache")
+            if loaded is not None:
+                return loaded
+            again = _scan(self.briefs_dir, ".yaml")
+            if again is None or self._listing_key(self.corpus_key, again) != self.library_key:
+                return _fresh(self.briefs_dir, self.corpus_dir, self.report)  # files changed meanwhile
+            briefs = again
+        named = (self._read(parts_too=True) if parts_ok else None) or {}
+        self._phase("read cache")
+        known = {(name, link, digest): (brief, problems, terms)
+                 for name, link, digest, brief, problems, terms in named.get("entries", ())}
+        cached = named.get("corpus")
+        reuse = (cached[1], cached[2]) if cached is not None and cached[0] == self.corpus_key else None
+        # After a successful load the file keeps no terms: the old index gives them back.
+        stale = named.get("index")
+        old_terms = dict(zip(map(id, stale.briefs), stale.terms(), strict=True)) \
+            if isinstance(stale, SearchIndex) else {}
+        named.clear()
+        del stale
+        return self._build(briefs, known, reuse, old_terms)
+
+    def _probe(self) -> tuple[bool, bool]:
+        """Whether the cache file's library key and parts key are this load's (header only)."""
+        size = len(_MAGIC) + 2 * _KEY_SIZE
+        try:
+            with open(self.path, "rb") as fh:
+                head = fh.read(size)
+        except OSError:
+            return False, False
+        if len(head) != size or not head.startswith(_MAGIC):
+            return False, True  # not a cache file: _read() says why
+        keys = head[len(_MAGIC) :].decode("ascii", "replace")
+        return keys[:_KEY_SIZE] == self.library_key, keys[_KEY_SIZE:] == self.setting_key
+
+    @staticmethod
+    def _listing_key(seed: str, files: list[_File]) -> str:
+        digest = hashlib.sha256(seed.encode())
+        for f in files:
+            digest.update(f"{f.name}\0{f.link}\0{f.digest}\n".encode("utf-8", "surrogateescape"))
+        return digest.hexdigest()
+
+    def _library(self, named: dict[str, Any]) -> Loaded | None:
+        if "calendar" not in named:
+            return None
+        try:
+            documents = {d.id: d for d in named["documents"]}
+            briefs: list[Brief] = named["briefs"]
+            content_hash, file_hashes = named["catalog"]
+            index, calendar = named["index"], named["calendar"]
+            if not isinstance(index, SearchIndex) or not isinstance(calendar, Calendar) \
+                    or len(index) != len(briefs):
+                raise TypeError("unexpected objects")
+            catalog = Catalog(
+                briefs=MappingProxyType({b.id: b for b in briefs}),
+                documents=MappingProxyType(documents),
+                content_hash=content_hash,
+                file_hashes=MappingProxyType(file_hashes),
+            )
+            entries = {(name, link, digest): (brief, problems)
+                       for name, link, digest, brief, problems, _ in named.get("entries", ())}
+            cached = named.get("corpus")
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            self.report.notes.append(f"cached library ignored: {exc}")
+            return None
+        corpus = (cached[1], cached[2]) if cached is not None and cached[0] == self.corpus_key else None
+        _remember(catalog, _Origin(self.setting_key, self.corpus_key, self.library_key, entries, corpus))
+        self.report.source = "snapshot"
+        return Loaded(catalog, index, calendar, self.report)
+
+    def _build(self, briefs: list[_File], known: dict[tuple[str, str, str], _Entry],
+               corpus: tuple[Mapping[str, Document], list[Problem]] | None, old_terms: dict[int, BriefTerms],
+               ) -> Loaded:
+        """Parse what changed, reuse the rest, validate everything, index, and store the result."""
+        texts = [_text(f.data) if f.data is not None else None for f in briefs]
+        if any(t is None for t in texts):
+            self.report.notes.append("a brief is not UTF-8: loading without cache")
+            return _fresh(self.briefs_dir, self.corpus_dir, self.report)
+        for f in briefs:
+            f.data = None  # the text is all that is needed from here on
+        if corpus is not None:
+            documents, corpus_problems = corpus
+            corpus_reused = corpus_stable = True
+        else:
+            documents, corpus_problems = load_corpus(self.corpus_dir)
+            # Kept only if no corpus file changed while it was being read.
+            after = _scan(self.corpus_dir, ".md")
+            corpus_reused = False
+            corpus_stable = after is not None and self._listing_key(self.setting_key, after) == self.corpus_key
+        self._phase("read corpus")
+
+        key_of = {f.name: (f.name, f.link, f.digest) for f in briefs}
+        used: dict[tuple[str, str, str], _Entry] = {}
+
+        def parse(path: Path, raw: str) -> tuple[Brief | None, list[Problem]]:
+            file_key = key_of[path.name]
+            entry = known.get(file_key)
+            if entry is None:
+                brief, problems = parse_brief(path, raw)
+                entry = (brief, problems, brief_terms(brief) if brief is not None else None)
+                self.report.parsed += 1
+            used[file_key] = entry
+            return entry[0], list(entry[1])
+
+        files = [(self.briefs_dir / f.name, t) for f, t in zip(briefs, texts, strict=True) if t is not None]
+        del texts
+        known_count = len(known)
+        try:
+            catalog = build_catalog(self.briefs_dir, documents, corpus_problems, files, [], parse)
+        except Exception:
+            self._phase("parse and validate")
+            self.report.source = "parts" if len(used) > self.report.parsed or corpus_reused else "fresh"
+            if self.report.parsed or not corpus_reused or len(used) != known_count:
+                # Remember what was parsed, so fixing the problem parses only the fixed file.
+                self._store(None, corpus_stable, documents, corpus_problems, dict(used))
+            raise
+        self._phase("parse and validate")
+        self.report.source = "parts" if len(used) > self.report.parsed or corpus_reused else "fresh"
+        del files
+        terms_of = {id(e[0]): e[2] for e in used.values() if e[0] is not None and e[2] is not None}
+        ordered = list(catalog.briefs.values())
+        index = SearchIndex(ordered, terms=[terms_of.get(id(b)) or old_terms.get(id(b)) or brief_terms(b)
+                                            for b in ordered])
+        del terms_of, old_terms
+        known.clear()
+        calendar = Calendar(ordered)
+        self._phase("index and calendar")
+        _remember(catalog, _Origin(self.setting_key, self.corpus_key, self.library_key,
+                                   {k: (e[0], e[1]) for k, e in used.items()},
+                                   (documents, corpus_problems) if corpus_stable else None))
+        self._store(Loaded(catalog, index, calendar, self.report), corpus_stable, documents, corpus_problems,
+                    dict(used))
+        used.clear()
+        return Loaded(catalog, index, calendar, self.report)
+
+    # -- the cache file --------------------------------------------------------------------------
+    #
+    # Layout: MAGIC, the library key and the parts key (64 hex characters each, in the clear),
+    # HMAC-SHA256 of both keys and the payload, then the payload: pickles written one after another
+    # by one Pickler, so later ones refer to objects of earlier ones, and read back one at a time.
+    # The library comes first (documents, briefs, catalog, index, calendar, then a "library" mark,
+    # where a snapshot reader stops), then the parts: the corpus and one entry per brief file.
+
+    def _store(self, library: Loaded | None, corpus_stable: bool, documents: Mapping[str, Document],
+               corpus_problems: list[Problem], used: dict[tuple[str, str, str], _Entry]) -> None:
+        """Write the cache file in a background thread: the caller has its library already."""
+        if not self.enabled:
+            return
+        library_key = self.library_key if library is not None else _NO_LIBRARY
+
+        def fill(writer: _Writer) -> None:
+            docs = list(library.catalog.documents.values() if library is not None else documents.values())
+            writer.records("documents", docs, 20, lambda d: (d,))
+            if library is not None:
+                catalog = library.catalog
+                writer.records("briefs", catalog.briefs.values(), 100,
+                               lambda b: (b, *b.facts) if isinstance(b, Brief) else (b,))
+                writer.chunk({"catalog": (catalog.content_hash, dict(catalog.file_hashes))})
+                writer.large("index", library.index)
+                writer.large("calendar", library.calendar)
+            writer.chunk({"library": True})
+            if corpus_stable:
+                writer.chunk({"corpus": (self.corpus_key, dict(documents), list(corpus_problems))})
+            # With a library the terms are left out: its index gives them back (SearchIndex.terms).
+            items = [(*k, *v) if library is None else (*k, v[0], v[1], None) for k, v in used.items()]
+            for k in range(0, len(items), 200):
+                writer.chunk({"entries": items[k : k + 200]})
+
+        def run() -> None:
+            try:
+                with responsive():
+                    self._write(library_key, fill)
+            finally:
+                with _writers_lock:
+                    _writers.remove(thread)
+
+        thread = threading.Thread(target=run, name="safeer-cache-write")
+        with _writers_lock:
+            _writers.append(thread)
+        thread.start()
+
+    def _read(self, parts_too: bool) -> dict[str, Any] | None:
+        """The named parts of the cache file: the library if its key matches (and the parts too,
+        if asked for and their key matches); None when missing, stale, foreign or corrupt."""
+        try:
+            fh = open(self.path, "rb")  # noqa: SIM115 - closed below
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            self.report.notes.append(f"{self.path.name} ignored: {exc}")
+            return None
+        head_size = len(_MAGIC) + 2 * _KEY_SIZE + _MAC_SIZE
+        try:
+            with fh:
+                if not self._trusted(os.fstat(fh.fileno())) or not self._trusted(os.stat(self.directory)):
+                    raise ValueError("not owned by this user, or writable by others")
+                head = fh.read(head_size)
+                if len(head) != head_size or not head.startswith(_MAGIC):
+                    raise ValueError("not a cache file")
+                keys = head[len(_MAGIC) : len(_MAGIC) + 2 * _KEY_SIZE].decode("ascii")
+                library_ok = keys[:_KEY_SIZE] == self.library_key
+                parts_ok = keys[_KEY_SIZE:] == self.setting_key
+                if not (library_ok or (parts_too and parts_ok)):
+                    return {} if parts_ok else None  # written for other files or code: stale, not an error
+                secret = self._key(create=False)
+                if secret is None:
+                    raise ValueError("no cache key")
+                signer = _signer(secret, keys)
+                while block := fh.read(1 << 20):
+                    signer.update(block)
+                if not hmac.compare_digest(signer.digest(), head[-_MAC_SIZE:]):
+                    raise ValueError("checksum does not match")
+                fh.seek(head_size)
+                return self._unpickle(fh, parts_too and parts_ok)
+        except Exception as exc:  # a cache must never stop a load: anything odd means "rebuild"
+            self.report.notes.append(f"{self.path.name} ignored: {type(exc).__name__}: {exc}")
+            return None
+
+    @staticmethod
+    def _unpickle(fh: Any, parts_too: bool) -> dict[str, Any]:
+        """Read chunks back: named parts, pieces of big objects put together, shared objects noted."""
+        named: dict[str, Any] = {}
+        pieces: dict[tuple[str, str], Any] = {}
+        shared: list[object] = []
+        while True:
+            # One unpickler per chunk: each chunk has its own memo, as the writer cleared its own.
+            item = _Unpickler(fh, shared).load()
+            if isinstance(item, str) and item == _END:
+                break
+            if not isinstance(item, dict):
+                raise pickle.UnpicklingError("unexpected chunk")
+            shared.extend(item.pop("share", ()))
+            if "library" in item:  # a stale library still serves the parts (its index, its briefs)
+                if not parts_too:
+                    break
+                continue
+            for name, value in item.items():
+                if name == "piece":
+                    owner, key, part = value
+                    pieces.setdefault((owner, key), []).extend(part)
+                elif name == "object":
+                    owner, cls, state, kinds = value
+                    for key, kind in kinds.items():
+                        got = pieces.pop((owner, key), [])
+                        state[key] = tuple(got) if kind == "tuple" else dict(got) if kind == "dict" else list(got)
+                    named[owner] = _restore(cls, state)
+                elif name in ("briefs", "entries", "documents"):
+                    named.setdefault(name, []).extend(value)
+                else:
+                    named[name] = value
+        return named
+
+    @staticmethod
+    def _trusted(st: os.stat_result) -> bool:
+        uid_ok = not hasattr(os, "geteuid") or st.st_uid == os.geteuid()
+        return uid_ok and not (st.st_mode & (stat.S_IWGRP | stat.S_IWOTH))
+
+    def _key(self, create: bool) -> bytes | None:
+        """The random HMAC key of this cache folder (made on first write, mode 0600)."""
+        if self._secret is not None:
+            return self._secret
+        path = self.directory / "key"
+        try:
+            with open(path, "rb") as fh:
+                st = os.fstat(fh.fileno())
+                secret = fh.read()
+            if not self._trusted(st) or st.st_mode & 0o077 or len(secret) != 32:
+                return None
+        except FileNotFoundError:
+            if not create:
+                return None
+            secret = secrets.token_bytes(32)
+            try:
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            except FileExistsError:  # another process made it first
+                return self._key(create=False)
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(secret)
+        self._secret = secret
+        return secret
+
+    def _write(self, library_key: str, fill: Callable[[_Writer], None]) -> None:
+        """Write the cache file atomically (temporary file, then rename); failures are logged."""
+        keys = library_key + self.setting_key
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+            if not self._trusted(os.stat(self.directory)):
+                raise ValueError(f"{self.directory} is writable by others; not caching there")
+            secret = self._key(create=True)
+            if secret is None:
+                raise ValueError("the cache key file is not usable")
+            signer = _signer(secret, keys)
+            fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".tmp-")
+            try:
+                with os.fdopen(fd, "wb") as fh:
+                    fh.write(_MAGIC + keys.encode() + bytes(_MAC_SIZE))
+                    writer = _Writer(fh, signer)
+                    fill(writer)
+                    writer.finish()
+                    fh.seek(len(_MAGIC) + 2 * _KEY_SIZE)
+                    fh.write(signer.digest())
+                os.replace(tmp, self.path)
+            except BaseException:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
+                raise
+        except Exception as exc:  # never let a cache write disturb the running program
+            log.warning("load cache: could not write %s: %s", self.path, exc)
+            return
+        with contextlib.suppress(OSError):
+            self._evict()
+
+    def _evict(self) -> None:
+        """Keep the most recently written files; others belong to folders not used lately."""
+        files = sorted(self.directory.glob("library-*.bin"), key=lambda p: p.stat().st_mtime, reverse=True)
+        for old in files[_KEEP:]:
+            with contextlib.suppress(OSError):
+                old.unlink()
