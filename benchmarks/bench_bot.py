@@ -103,7 +103,7 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
             syn = generate(args.synthetic)
             qs = queries(syn, 400)
             typed = list(keystrokes(qs, args.keystrokes))
-            topics = [q.text for q in qs if q.expected][: args.briefs]
+            topics = [q.text for q in qs if q.intended][: args.briefs]
             results.append(await run_catalog(f"synthetic-{args.synthetic}", briefs, corpus, typed, topics, work))
     return {"benchmark": "bot_handlers", "python": sys.version.split()[0], "results": results}
 
