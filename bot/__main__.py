@@ -16,7 +16,7 @@ from typing import Any, NoReturn
 from zoneinfo import ZoneInfo
 
 from .core.answers import anniversary_json, answer_json, brief_answer, event_text, render_day_text
-from .core.commands import CommandError, check_query, parse_timeline_args, timeline_text
+from .core.commands import CommandError, check_query, parse_timeline_args, timeline_events, timeline_text
 from .core.dates import parse_day
 from .core.library import Library
 from .core.problems import DataError
@@ -108,8 +108,10 @@ def cmd_ask(args: argparse.Namespace) -> int:
                 payload = _ask_one(library, line, args.limit)
             except CommandError as exc:
                 payload = {"query": line[:200], "error": str(exc), "results": [], "suggestions": []}
-            _print_ask(payload, as_json=True) if args.json else (
-                print(payload.get("error") or "") if "error" in payload else _print_ask(payload, False))
+            if "error" in payload and not args.json:
+                print(payload["error"])
+            else:
+                _print_ask(payload, as_json=args.json)
             sys.stdout.flush()
         return 0
     if args.query is None:
@@ -144,7 +146,7 @@ def cmd_onthisday(args: argparse.Namespace) -> int:
 def cmd_timeline(args: argparse.Namespace) -> int:
     arg = " ".join(args.topic)
     try:
-        topic, start, end = parse_timeline_args(arg)
+        parse_timeline_args(arg)  # bad years fail before the data is loaded
     except CommandError as exc:
         _fail(str(exc))
     library = _load(args)
@@ -154,13 +156,10 @@ def cmd_timeline(args: argparse.Namespace) -> int:
         except CommandError as exc:
             _fail(str(exc))
         return 0
-    ids = None
-    if topic:
-        brief = library.index.resolve(topic)
-        if brief is None:
-            _fail(f"no brief matches '{topic}'")
-        ids = {brief.id}
-    events = library.calendar.timeline(brief_ids=ids, start_year=start, end_year=end)
+    try:
+        events = timeline_events(library, arg)
+    except CommandError as exc:
+        _fail(str(exc))
     docs = library.catalog.documents
     print(json.dumps({"events": [{
         "date": e.date.iso(), "end": e.end.iso() if e.end else None, "precision": e.date.precision.value,

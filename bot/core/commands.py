@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz, process
 
 from .answers import brief_answer, event_text, render_brief_text, render_day_text
+from .calendar import Event
 from .dates import parse_day
 from .documents import Document
 from .library import Library
@@ -151,7 +152,8 @@ def parse_timeline_args(arg: str) -> tuple[str, int | None, int | None]:
     return " ".join(words), start, end
 
 
-def timeline_text(library: Library, arg: str) -> str:
+def timeline_events(library: Library, arg: str) -> list[Event]:
+    """The events ``timeline [topic] [from] [to]`` asks for; CommandError for an unknown topic."""
     topic, start, end = parse_timeline_args(arg)
     ids = None
     if topic:
@@ -159,7 +161,11 @@ def timeline_text(library: Library, arg: str) -> str:
         if brief is None:
             raise CommandError(f"No brief matches '{clean_user_text(topic, 60)}' for a timeline.")
         ids = {brief.id}
-    events = library.calendar.timeline(brief_ids=ids, start_year=start, end_year=end)
+    return library.calendar.timeline(brief_ids=ids, start_year=start, end_year=end)
+
+
+def timeline_text(library: Library, arg: str) -> str:
+    events = timeline_events(library, arg)
     if not events:
         return "No dated events in that range."
     return "\n".join(f"• {event_text(e)}" for e in events)
