@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,11 +23,25 @@ class Problem:
 
 
 def relative(path: Path) -> str:
-    """Show paths relative to the working directory when possible, so messages stay short."""
+    """Show paths relative to the working directory when possible, so messages stay short.
+
+    Called once per data file on every load (10,000 times at scale), so the folder part is
+    resolved once per folder and working directory; a symlinked file is still followed.
+    """
     try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
+        cwd = os.getcwd()
+        if os.path.islink(path):
+            resolved = Path(os.path.realpath(path))
+        else:
+            resolved = Path(_real_folder(cwd, os.fspath(path.parent))) / path.name
+        return str(resolved.relative_to(_real_folder(cwd, cwd)))
+    except (ValueError, OSError):
         return str(path)
+
+
+@functools.lru_cache(maxsize=64)
+def _real_folder(cwd: str, folder: str) -> str:
+    return os.path.realpath(os.path.join(cwd, folder))
 
 
 class DataError(Exception):
