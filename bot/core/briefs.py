@@ -116,9 +116,12 @@ class _Reader:
             return None
 
 
-def parse_brief(path: Path, raw: str) -> tuple[Brief | None, list[Problem]]:
-    """Parse one brief file; return the brief (or None) and every shape problem found."""
-    where = relative(path)
+def parse_brief(path: Path, raw: str, *, where: str | None = None) -> tuple[Brief | None, list[Problem]]:
+    """Parse one brief file; return the brief (or None) and every shape problem found.
+
+    ``where`` is how messages name the file (default: its path relative to the working folder).
+    """
+    where = relative(path) if where is None else where
     r = _Reader(where)
     try:
         data = load_yaml(raw, path)

@@ -50,12 +50,14 @@ import rapidfuzz
 import yaml
 
 from ..paths import PROJECT_ROOT
-from .briefs import Brief, parse_brief
+from .briefs import Brief
 from .calendar import Calendar
 from .catalog import Catalog, build_catalog, load_catalog
 from .documents import Document, load_corpus
-from .problems import Problem
+from .parse_workers import ParseJobs, parse_one
+from .problems import Problem, relative
 from .search import BriefTerms, SearchIndex, brief_terms
+from .validate import normalised_names
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +80,7 @@ class LoadReport:
     source: str  # "snapshot" (nothing changed), "parts" (some files parsed again) or "fresh" (no cache)
     files: int = 0  # brief and corpus files read
     parsed: int = 0  # brief files parsed this time
+    helpers: int = 0  # chunks of them parsed by helper processes (bot.core.parse_workers)
     seconds: float = 0.0
     cache_dir: str | None = None
     notes: list[str] = field(default_factory=list)  # why a cache file was ignored, write failures
@@ -161,10 +164,7 @@ def load(briefs_dir: Path, corpus_dir: Path, cache_dir: Path | None, *, current:
     """
     start = time.perf_counter()
     with responsive(), paused_gc(freeze=freeze):
-        if cache_dir is None and current is None:
-            loaded = _fresh(briefs_dir, corpus_dir, LoadReport("fresh"))
-        else:
-            loaded = _Cache(cache_dir, briefs_dir, corpus_dir).load(current)
+        loaded = _Cache(cache_dir, briefs_dir, corpus_dir).load(current)
     loaded.report.seconds = time.perf_counter() - start
     return loaded
 
@@ -567,6 +567,11 @@ class _Cache:
             return _fresh(self.briefs_dir, self.corpus_dir, self.report)
         for f in briefs:
             f.data = None  # the text is all that is needed from here on
+        key_of = {f.name: (f.name, f.link, f.digest) for f in briefs}
+        # Files not parsed before go to every core, starting now, while the corpus is read.
+        todo = [(self.briefs_dir / f.name, t) for f, t in zip(briefs, texts, strict=True)
+                if t is not None and key_of[f.name] not in known]
+        jobs = ParseJobs([(path, raw, relative(path)) for path, raw in todo])
         if corpus is not None:
             documents, corpus_problems = corpus
             corpus_reused = corpus_stable = True
@@ -577,40 +582,54 @@ class _Cache:
             corpus_reused = False
             corpus_stable = after is not None and self._listing_key(self.setting_key, after) == self.corpus_key
         self._phase("read corpus")
+        fresh = {key_of[path.name]: parsed for (path, _), parsed in zip(todo, jobs.results(), strict=True)}
+        self.report.notes += jobs.notes
+        self.report.helpers = jobs.helped
+        del todo
+        self._phase("parse")
 
-        key_of = {f.name: (f.name, f.link, f.digest) for f in briefs}
         used: dict[tuple[str, str, str], _Entry] = {}
+        terms_by_brief: dict[int, BriefTerms] = {}
 
         def parse(path: Path, raw: str) -> tuple[Brief | None, list[Problem]]:
             file_key = key_of[path.name]
             entry = known.get(file_key)
             if entry is None:
-                brief, problems = parse_brief(path, raw)
-                entry = (brief, problems, brief_terms(brief) if brief is not None else None)
+                entry = fresh.pop(file_key, None)
+                if entry is None:  # pragma: no cover - every new file was parsed above
+                    entry = parse_one(path, raw, relative(path))
                 self.report.parsed += 1
             used[file_key] = entry
+            if entry[0] is not None:
+                terms = entry[2] or old_terms.get(id(entry[0]))
+                if terms is not None:
+                    terms_by_brief[id(entry[0])] = terms
             return entry[0], list(entry[1])
+
+        def names_of(brief: Brief) -> Iterable[str]:  # what validation needs from the index terms
+            terms = terms_by_brief.get(id(brief))
+            return (norm for norm, _ in terms.names) if terms is not None else normalised_names(brief)
 
         files = [(self.briefs_dir / f.name, t) for f, t in zip(briefs, texts, strict=True) if t is not None]
         del texts
         known_count = len(known)
         try:
-            catalog = build_catalog(self.briefs_dir, documents, corpus_problems, files, [], parse)
+            catalog = build_catalog(self.briefs_dir, documents, corpus_problems, files, [], parse, names_of)
         except Exception:
-            self._phase("parse and validate")
+            self._phase("validate")
             self.report.source = "parts" if len(used) > self.report.parsed or corpus_reused else "fresh"
             if self.report.parsed or not corpus_reused or len(used) != known_count:
                 # Remember what was parsed, so fixing the problem parses only the fixed file.
                 self._store(None, corpus_stable, documents, corpus_problems, dict(used))
             raise
-        self._phase("parse and validate")
+        self._phase("validate")
         self.report.source = "parts" if len(used) > self.report.parsed or corpus_reused else "fresh"
         del files
-        terms_of = {id(e[0]): e[2] for e in used.values() if e[0] is not None and e[2] is not None}
         ordered = list(catalog.briefs.values())
-        index = SearchIndex(ordered, terms=[terms_of.get(id(b)) or old_terms.get(id(b)) or brief_terms(b)
+        index = SearchIndex(ordered, terms=[terms_by_brief.get(id(b)) or brief_terms(b)
                                             for b in ordered])
-        del terms_of, old_terms
+        terms_by_brief.clear()
+        old_terms.clear()
         known.clear()
         calendar = Calendar(ordered)
         self._phase("index and calendar")

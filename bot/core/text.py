@@ -41,7 +41,7 @@ _SPACE = re.compile(r"\s+")
 
 def fold_quote(text: str) -> str:
     """Fold only typography: white space runs, quote marks and dashes. Used to verify quotes."""
-    return _SPACE.sub(" ", text.translate(_QUOTES)).strip()
+    return " ".join(text.translate(_QUOTES).split())  # str.split() and re's \s: the same white space
 
 
 # Letters that Unicode decomposition does not reduce to ASCII.

@@ -3,20 +3,28 @@ dates are possible given the document that reports them."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 from .briefs import Brief, Fact
 from .documents import Document
 from .problems import Problem
 from .text import normalise
 
+NamesOf = Callable[[Brief], Iterable[str]]
+
+
+def normalised_names(brief: Brief) -> Iterable[str]:
+    return (normalise(n) for n in brief.names)
+
 
 def check_briefs(briefs: Iterable[Brief], documents: Mapping[str, Document],
-                 unreadable: frozenset[str] = frozenset()) -> list[Problem]:
+                 unreadable: frozenset[str] = frozenset(), names_of: NamesOf = normalised_names) -> list[Problem]:
     """Every cross-file problem, each with the file and line a curator must open.
 
     ``unreadable`` are ids of brief files that failed to parse: references to them are not
     reported again, so one broken file gives one problem, not one per brief that links to it.
+    ``names_of`` gives a brief's names, normalised: the load passes the ones its index terms
+    already hold, instead of normalising every name twice.
     """
     problems: list[Problem] = []
     seen_ids: dict[str, Brief] = {}
@@ -29,7 +37,7 @@ def check_briefs(briefs: Iterable[Brief], documents: Mapping[str, Document],
             continue
         seen_ids[brief.id] = brief
     for brief in seen_ids.values():
-        for name in dict.fromkeys(normalise(n) for n in brief.names):
+        for name in dict.fromkeys(names_of(brief)):
             if not name:
                 continue
             other = owner_of_name.setdefault(name, brief)

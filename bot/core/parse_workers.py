@@ -1,0 +1,244 @@
+"""Parse many brief files on every core: a cold start at 10,000 briefs is mostly parsing.
+
+Parsing a brief file (YAML, shape checks, the normalised words the index needs) depends on that
+file alone, so the files are cut into chunks and shared between this process and helper
+processes. Helpers take chunks from the front, this process from the back, and they meet
+wherever they meet: nothing waits for a slow helper, and when a helper cannot start or fails
+(one CPU, no ``fork``, a crash) this process simply parses the rest itself. The result is the
+same either way, in the same order.
+
+A helper is ``python -m bot.core.parse_workers``, fed chunks over its stdin by a thread of this
+process and answering with pickles on its stdout. Not :mod:`multiprocessing`: its ``spawn`` and
+``forkserver`` helpers import the program's ``__main__`` (the whole bot, or pytest) first, and
+``fork`` is unsafe in a process with threads, which a reload always is. A helper exits when its
+stdin closes, so none outlives the parse.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import logging
+import os
+import pickle
+import queue
+import struct
+import subprocess
+import sys
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import IO
+
+from ..paths import PROJECT_ROOT
+from .briefs import Brief, parse_brief
+from .problems import Problem
+from .search import BriefTerms, brief_terms
+
+log = logging.getLogger(__name__)
+
+Job = tuple[Path, str, str]  # the file, its text, how messages name it
+Parsed = tuple[Brief | None, list[Problem], BriefTerms | None]
+
+#: Below this many files a helper costs more (about 0.2 s of CPU to start) than it saves.
+MIN_FILES = 1500
+_HEADER = struct.Struct("<Q")
+_PIPE_SIZE = 1 << 20
+CHUNK = 100  # files per chunk: ~25 ms of work, so the two sides meet with little left over
+#: This process parses from the back while helpers parse from the front (off only in tests, to
+#: make sure helpers get work).
+PARSE_HERE_TOO = True
+
+
+def parse_one(path: Path, raw: str, where: str) -> Parsed:
+    """One file: the brief (or None), its shape problems, and its index terms."""
+    brief, problems = parse_brief(path, raw, where=where)
+    return brief, problems, brief_terms(brief) if brief is not None else None
+
+
+def parse_chunk(jobs: Sequence[Job]) -> list[Parsed]:
+    return [parse_one(*job) for job in jobs]
+
+
+def helper_count() -> int:
+    """Helpers to use: ``SAFEER_LOAD_WORKERS`` if set (0 = none), else one per CPU beyond the first."""
+    configured = os.environ.get("SAFEER_LOAD_WORKERS", "").strip()
+    if configured:
+        try:
+            return max(0, min(int(configured), 16))
+        except ValueError:
+            log.warning("SAFEER_LOAD_WORKERS=%r is not a number; using the CPU count", configured)
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        cpus = os.cpu_count() or 1
+    return max(0, min(cpus - 1, 7))
+
+
+class ParseJobs:
+    """Files being parsed. Create it early (helpers start meanwhile), then call :meth:`results`."""
+
+    def __init__(self, jobs: Sequence[Job], *, helpers: int | None = None, min_files: int | None = None,
+                 here_too: bool | None = None) -> None:
+        self.chunks = [list(jobs[k : k + CHUNK]) for k in range(0, len(jobs), CHUNK)]
+        self.helped = 0  # chunks parsed by helpers
+        self.notes: list[str] = []  # helpers that could not start or failed
+        self._done: list[list[Parsed] | None] = [None] * len(self.chunks)
+        self._front, self._back = 0, len(self.chunks)  # chunks [front, back) are still to take
+        self._lock = threading.Lock()
+        count = helper_count() if helpers is None else helpers
+        count = min(count, len(self.chunks) - 1)
+        self._here_too = PARSE_HERE_TOO if here_too is None else here_too
+        wanted = len(jobs) >= (MIN_FILES if min_files is None else min_files)
+        self._threads = [threading.Thread(target=self._feed, name=f"safeer-parse-{k}", daemon=True)
+                         for k in range(count if wanted else 0)]
+        for thread in self._threads:
+            thread.start()
+
+    def results(self) -> list[Parsed]:
+        """Every file's result, in the order of the jobs."""
+        while (self._here_too or not self._threads) and (k := self._take(from_front=False)) is not None:
+            self._done[k] = parse_chunk(self.chunks[k])
+        for thread in self._threads:
+            thread.join()
+        for k, chunk in enumerate(self._done):
+            if chunk is None:  # chunks no helper took (all failed) or handed back
+                self._done[k] = parse_chunk(self.chunks[k])
+        return [parsed for chunk in self._done for parsed in (chunk or ())]
+
+    def _take(self, from_front: bool) -> int | None:
+        with self._lock:
+            if self._front >= self._back:
+                return None
+            if from_front:
+                self._front += 1
+                return self._front - 1
+            self._back -= 1
+            return self._back
+
+    def _give_back(self, k: int) -> None:
+        """A chunk a failed helper had: this process parses it."""
+        self._done[k] = parse_chunk(self.chunks[k])
+
+    def _feed(self) -> None:
+        """One helper process, kept two chunks ahead (so it never waits for this process) until
+        the sides meet. A second thread sends while this one receives: a chunk is bigger than a
+        pipe's buffer, so one thread doing both could block on a full pipe each way."""
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(PROJECT_ROOT),
+                                                                           os.environ.get("PYTHONPATH")]))}
+        try:
+            helper = subprocess.Popen([sys.executable, "-m", __name__], stdin=subprocess.PIPE,
+                                      stdout=subprocess.PIPE, env=env, cwd=os.getcwd(), bufsize=0)
+            for stream in (helper.stdin, helper.stdout):
+                _widen(stream)
+        except OSError as exc:
+            self.notes.append(f"parse helper could not start: {exc}")
+            return
+        assert helper.stdin is not None and helper.stdout is not None
+        sent: queue.SimpleQueue[int | None] = queue.SimpleQueue()
+        slots = threading.Semaphore(2)
+        failed = threading.Event()
+
+        def send(stdin: IO[bytes]) -> None:
+            try:
+                while slots.acquire() and not failed.is_set() and (k := self._take(from_front=True)) is not None:
+                    sent.put(k)  # before writing: if the write fails, the receiver gives it back
+                    _send(stdin.fileno(), self.chunks[k])
+            except OSError:
+                failed.set()
+            finally:
+                sent.put(None)
+                with contextlib.suppress(OSError):
+                    stdin.close()  # the helper finishes what it has, then exits
+
+        sender = threading.Thread(target=send, args=(helper.stdin,), name="safeer-parse-send", daemon=True)
+        sender.start()
+        reported = False
+        try:
+            while (k := sent.get()) is not None:
+                try:
+                    if failed.is_set():
+                        raise EOFError("the helper stopped")
+                    parsed = _receive(helper.stdout.fileno())  # our own child's answer: trusted
+                    if not isinstance(parsed, list) or len(parsed) != len(self.chunks[k]):
+                        raise ValueError("the helper answered something else")
+                    self._done[k] = parsed
+                    self.helped += 1
+                except (OSError, EOFError, ValueError, pickle.UnpicklingError) as exc:
+                    if not reported:
+                        self.notes.append(f"a parse helper failed ({type(exc).__name__}: {exc}); "
+                                          "its files were parsed here instead")
+                        reported = True
+                    failed.set()
+                    self._give_back(k)
+                finally:
+                    slots.release()
+        finally:
+            failed.set()
+            slots.release()
+            sender.join()
+            _close(helper)
+
+
+def _widen(stream: IO[bytes] | None) -> None:
+    """A 1 MiB pipe: a whole chunk or answer then moves in one system call."""
+    if stream is not None and hasattr(fcntl, "F_SETPIPE_SZ"):
+        with contextlib.suppress(OSError):  # the system's limit may be lower: then it stays as is
+            fcntl.fcntl(stream.fileno(), fcntl.F_SETPIPE_SZ, _PIPE_SIZE)
+
+
+def _send(fd: int, obj: object) -> None:
+    """One message: its length, then the pickle, written with as few system calls as possible.
+
+    Each system call lets go of the GIL, and taking it back from a busy parsing thread can take a
+    whole switch interval, so a message must not be a hundred small writes (as pickle.dump does).
+    """
+    data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+    view = memoryview(_HEADER.pack(len(data)) + data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def _receive(fd: int) -> object:
+    """One message written by :func:`_send`; EOFError when the other side has closed."""
+    (size,) = _HEADER.unpack(_read_exactly(fd, _HEADER.size))
+    return pickle.loads(_read_exactly(fd, size))
+
+
+def _read_exactly(fd: int, size: int) -> bytes:
+    data = bytearray()
+    while len(data) < size:
+        block = os.read(fd, size - len(data))
+        if not block:
+            raise EOFError("the other side closed the pipe")
+        data += block
+    return bytes(data)
+
+
+def _close(helper: subprocess.Popen[bytes]) -> None:
+    for stream in (helper.stdin, helper.stdout):
+        if stream is not None:
+            with contextlib.suppress(OSError):
+                stream.close()
+    try:
+        helper.wait(timeout=5)
+    except subprocess.TimeoutExpired:  # pragma: no cover - a stuck helper
+        helper.kill()
+        helper.wait()
+
+
+def serve(stdin: int, stdout: int) -> None:
+    """The helper's side: parse each chunk that arrives, answer with the results, stop at EOF."""
+    while True:
+        try:
+            jobs = _receive(stdin)  # from the parent that started this process: trusted
+        except EOFError:
+            return
+        _send(stdout, parse_chunk(jobs))  # type: ignore[arg-type]
+
+
+if __name__ == "__main__":
+    import gc
+
+    gc.disable()  # a short-lived process building acyclic objects
+    serve(sys.stdin.fileno(), sys.stdout.fileno())
