@@ -15,7 +15,7 @@ from types import MappingProxyType
 from .briefs import Brief, parse_brief
 from .documents import Document, load_corpus
 from .problems import DataError, Problem, relative
-from .validate import NamesOf, check_briefs, normalised_names
+from .validate import FactsOf, NamesOf, check_briefs, normalised_names
 
 
 @dataclass(frozen=True)
@@ -91,12 +91,14 @@ def build_catalog(
     read_problems: list[Problem],
     parse: BriefParser = parse_brief,
     names_of: NamesOf = normalised_names,
+    facts_of: FactsOf | None = None,
 ) -> Catalog:
     """The second half of :func:`load_catalog`, for files already read (the load cache's way in).
 
     ``parse`` must behave as :func:`bot.core.briefs.parse_brief`; the cache passes one that
     returns remembered results for files it has parsed before, and ``names_of`` (as
-    :func:`bot.core.validate.normalised_names`) gives names it has normalised already.
+    :func:`bot.core.validate.normalised_names`) gives names it has normalised already, and
+    ``facts_of`` the fact problems of briefs it has checked already.
     """
     problems = list(corpus_problems) + read_problems
     if not files and not read_problems:
@@ -117,7 +119,7 @@ def build_catalog(
         file_hashes[f"corpus/{Path(doc.path).name}"] = hashlib.sha256(doc.text.encode()).hexdigest()
     for name in sorted(file_hashes):
         digest.update(f"{name}\0{file_hashes[name]}\n".encode())
-    problems += check_briefs(briefs, documents, frozenset(unreadable), names_of)
+    problems += check_briefs(briefs, documents, frozenset(unreadable), names_of, facts_of)
     if problems:
         raise DataError(problems)
     return Catalog(

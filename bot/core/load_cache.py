@@ -57,7 +57,7 @@ from .documents import Document, load_corpus
 from .parse_workers import ParseJobs, parse_one
 from .problems import Problem, relative
 from .search import BriefTerms, SearchIndex, brief_terms
-from .validate import normalised_names
+from .validate import check_facts, normalised_names
 
 log = logging.getLogger(__name__)
 
@@ -582,11 +582,22 @@ class _Cache:
             corpus_reused = False
             corpus_stable = after is not None and self._listing_key(self.setting_key, after) == self.corpus_key
         self._phase("read corpus")
-        fresh = {key_of[path.name]: parsed for (path, _), parsed in zip(todo, jobs.results(), strict=True)}
+        # Each chunk's facts are checked as it arrives, while helpers go on parsing.
+        fresh: dict[tuple[str, str, str], _Entry] = {}
+        fact_problems: dict[int, list[Problem]] = {}
+        for k, chunk in jobs.finished():
+            for (path, _, _), entry in zip(jobs.chunks[k], chunk, strict=True):
+                fresh[key_of[path.name]] = entry
+                if entry[0] is not None:
+                    fact_problems[id(entry[0])] = check_facts(entry[0], documents)
         self.report.notes += jobs.notes
         self.report.helpers = jobs.helped
-        del todo
+        del todo, jobs
         self._phase("parse")
+
+        def facts_of(brief: Brief) -> list[Problem]:
+            found = fact_problems.get(id(brief))
+            return found if found is not None else check_facts(brief, documents)
 
         used: dict[tuple[str, str, str], _Entry] = {}
         terms_by_brief: dict[int, BriefTerms] = {}
@@ -614,7 +625,8 @@ class _Cache:
         del texts
         known_count = len(known)
         try:
-            catalog = build_catalog(self.briefs_dir, documents, corpus_problems, files, [], parse, names_of)
+            catalog = build_catalog(self.briefs_dir, documents, corpus_problems, files, [], parse, names_of,
+                                    facts_of)
         except Exception:
             self._phase("validate")
             self.report.source = "parts" if len(used) > self.report.parsed or corpus_reused else "fresh"
@@ -629,6 +641,7 @@ class _Cache:
         index = SearchIndex(ordered, terms=[terms_by_brief.get(id(b)) or brief_terms(b)
                                             for b in ordered])
         terms_by_brief.clear()
+        fact_problems.clear()
         old_terms.clear()
         known.clear()
         calendar = Calendar(ordered)

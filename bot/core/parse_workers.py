@@ -26,7 +26,7 @@ import struct
 import subprocess
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO
 
@@ -76,7 +76,8 @@ def helper_count() -> int:
 
 
 class ParseJobs:
-    """Files being parsed. Create it early (helpers start meanwhile), then call :meth:`results`."""
+    """Files being parsed. Create it early (helpers start meanwhile), then go through
+    :meth:`finished` (or take :meth:`results`)."""
 
     def __init__(self, jobs: Sequence[Job], *, helpers: int | None = None, min_files: int | None = None,
                  here_too: bool | None = None) -> None:
@@ -86,6 +87,7 @@ class ParseJobs:
         self._done: list[list[Parsed] | None] = [None] * len(self.chunks)
         self._front, self._back = 0, len(self.chunks)  # chunks [front, back) are still to take
         self._lock = threading.Lock()
+        self._ready: queue.SimpleQueue[int] = queue.SimpleQueue()  # chunks helpers have finished
         count = helper_count() if helpers is None else helpers
         count = min(count, len(self.chunks) - 1)
         self._here_too = PARSE_HERE_TOO if here_too is None else here_too
@@ -95,15 +97,42 @@ class ParseJobs:
         for thread in self._threads:
             thread.start()
 
-    def results(self) -> list[Parsed]:
-        """Every file's result, in the order of the jobs."""
-        while (self._here_too or not self._threads) and (k := self._take(from_front=False)) is not None:
-            self._done[k] = parse_chunk(self.chunks[k])
+    def finished(self) -> Iterator[tuple[int, list[Parsed]]]:
+        """Each chunk's results, once, as soon as they are ready: ``(chunk number, results)``.
+
+        Between chunks it parses, this process hands over what helpers have finished, so the
+        caller can do its own work on them (checking facts) while the helpers go on parsing.
+        """
+        handed = [False] * len(self.chunks)
+        while True:
+            try:
+                k = self._ready.get_nowait()
+            except queue.Empty:
+                taken = self._take(from_front=False) if self._here_too or not self._threads else None
+                if taken is None:
+                    break
+                k = taken
+                self._done[k] = parse_chunk(self.chunks[k])
+            handed[k] = True
+            yield k, self._done[k] or []
+        while any(thread.is_alive() for thread in self._threads) or not self._ready.empty():
+            try:
+                k = self._ready.get(timeout=0.05)
+            except queue.Empty:
+                continue
+            handed[k] = True
+            yield k, self._done[k] or []
         for thread in self._threads:
             thread.join()
-        for k, chunk in enumerate(self._done):
-            if chunk is None:  # chunks no helper took (all failed) or handed back
-                self._done[k] = parse_chunk(self.chunks[k])
+        for k, was_handed in enumerate(handed):
+            if not was_handed:  # taken by nobody (here_too off and every helper failed)
+                self._done[k] = self._done[k] or parse_chunk(self.chunks[k])
+                yield k, self._done[k] or []
+
+    def results(self) -> list[Parsed]:
+        """Every file's result, in the order of the jobs."""
+        for _ in self.finished():
+            pass
         return [parsed for chunk in self._done for parsed in (chunk or ())]
 
     def _take(self, from_front: bool) -> int | None:
@@ -117,8 +146,9 @@ class ParseJobs:
             return self._back
 
     def _give_back(self, k: int) -> None:
-        """A chunk a failed helper had: this process parses it."""
+        """A chunk a failed helper had: parsed here, in the helper's thread."""
         self._done[k] = parse_chunk(self.chunks[k])
+        self._ready.put(k)
 
     def _feed(self) -> None:
         """One helper process, kept two chunks ahead (so it never waits for this process) until
@@ -164,6 +194,7 @@ class ParseJobs:
                         raise ValueError("the helper answered something else")
                     self._done[k] = parsed
                     self.helped += 1
+                    self._ready.put(k)
                 except (OSError, EOFError, ValueError, pickle.UnpicklingError) as exc:
                     if not reported:
                         self.notes.append(f"a parse helper failed ({type(exc).__name__}: {exc}); "

@@ -11,6 +11,7 @@ from .problems import Problem
 from .text import normalise
 
 NamesOf = Callable[[Brief], Iterable[str]]
+FactsOf = Callable[[Brief], list[Problem]]
 
 
 def normalised_names(brief: Brief) -> Iterable[str]:
@@ -18,13 +19,15 @@ def normalised_names(brief: Brief) -> Iterable[str]:
 
 
 def check_briefs(briefs: Iterable[Brief], documents: Mapping[str, Document],
-                 unreadable: frozenset[str] = frozenset(), names_of: NamesOf = normalised_names) -> list[Problem]:
+                 unreadable: frozenset[str] = frozenset(), names_of: NamesOf = normalised_names,
+                 facts_of: FactsOf | None = None) -> list[Problem]:
     """Every cross-file problem, each with the file and line a curator must open.
 
     ``unreadable`` are ids of brief files that failed to parse: references to them are not
     reported again, so one broken file gives one problem, not one per brief that links to it.
     ``names_of`` gives a brief's names, normalised: the load passes the ones its index terms
-    already hold, instead of normalising every name twice.
+    already hold, instead of normalising every name twice. ``facts_of`` gives the problems
+    :func:`check_facts` finds in a brief: the load checks each brief as soon as it is parsed.
     """
     problems: list[Problem] = []
     seen_ids: dict[str, Brief] = {}
@@ -48,8 +51,15 @@ def check_briefs(briefs: Iterable[Brief], documents: Mapping[str, Document],
             if rel not in seen_ids and rel not in unreadable:
                 problems.append(Problem(brief.path, brief.line("related"), "related",
                                         f"no brief has the id '{rel}'"))
-        for i, fact in enumerate(brief.facts):
-            problems += _check_fact(brief, i, fact, documents)
+        problems += facts_of(brief) if facts_of is not None else check_facts(brief, documents)
+    return problems
+
+
+def check_facts(brief: Brief, documents: Mapping[str, Document]) -> list[Problem]:
+    """The problems of one brief's facts against the corpus (sources, quotes, dates)."""
+    problems: list[Problem] = []
+    for i, fact in enumerate(brief.facts):
+        problems += _check_fact(brief, i, fact, documents)
     return problems
 
 

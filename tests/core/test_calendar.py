@@ -85,3 +85,29 @@ def test_daily_post_text(library: Library) -> None:
     ahead = compose_daily_post(library, dt.date(2026, 7, 9), upcoming_days=3)
     assert ahead is not None and "Coming up" in ahead and "11 July" in ahead
     assert len(compose_daily_post(library, dt.date(2026, 1, 30), upcoming_days=30) or "") <= 1950
+
+
+def test_event_order_is_the_sort_key_order_on_many_random_events() -> None:
+    # events_of sorts with numpy on the date and in Python within a day; the result must be what
+    # sorting by Event.sort_key gives, ties (same day, brief and text) kept in first-seen order.
+    import random
+
+    from bot.core.calendar import Event, events_of
+
+    rnd = random.Random(7)
+    briefs = []
+    for b in range(300):
+        facts = []
+        for f in range(rnd.randint(0, 6)):
+            year = rnd.choice([2019, 2020, 2024])
+            form = rnd.choice(["day", "day", "month", "year"])
+            date = f"{year}-{rnd.randint(1, 2):02d}-{rnd.randint(1, 3):02d}" if form == "day" else \
+                f"{year}-{rnd.randint(1, 2):02d}" if form == "month" else str(year)
+            facts.append(Fact(text=rnd.choice(["a", "b", "c"]), source=f"doc{f}", quote=f"q{b}", line=1,
+                              date=PartialDate.parse(date)))
+        briefs.append(Brief(id=f"b{rnd.randint(0, 40):02d}-{b}", title="t", kind=rnd.choice(["topic", "person"]),
+                            aliases=(), tags=(), summary="s", facts=tuple(facts), related=(), path="p"))
+    got = events_of(briefs)
+    assert len(got) > 500
+    assert [e.sort_key() for e in got] == sorted(e.sort_key() for e in got)
+    assert got == sorted(got, key=Event.sort_key)
