@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
+_PARSED: dict[str, PartialDate] = {}  # text -> date, filled by PartialDate.parse
+
 
 class Precision(StrEnum):
     DAY = "day"
@@ -37,7 +39,23 @@ class PartialDate:
 
     @classmethod
     def parse(cls, value: object) -> PartialDate:
-        """Read ``2024-07-11``, ``"2025-11"`` or ``2023`` (as YAML gives them); ValueError if impossible."""
+        """Read ``2024-07-11``, ``"2025-11"`` or ``2023`` (as YAML gives them); ValueError if impossible.
+
+        A catalog repeats the same few thousand dates tens of thousands of times, so each text
+        is read once and its (immutable) date shared.
+        """
+        if type(value) is str:
+            known = _PARSED.get(value)
+            if known is not None:
+                return known
+            parsed = cls._parse(value)
+            if len(_PARSED) < 50_000:
+                _PARSED[value] = parsed
+            return parsed
+        return cls._parse(value)
+
+    @classmethod
+    def _parse(cls, value: object) -> PartialDate:
         if isinstance(value, dt.datetime):
             value = value.date()
         if isinstance(value, dt.date):
