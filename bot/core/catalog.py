@@ -92,13 +92,15 @@ def build_catalog(
     parse: BriefParser = parse_brief,
     names_of: NamesOf = normalised_names,
     facts_of: FactsOf | None = None,
+    hashes: Mapping[str, str] | None = None,
 ) -> Catalog:
     """The second half of :func:`load_catalog`, for files already read (the load cache's way in).
 
     ``parse`` must behave as :func:`bot.core.briefs.parse_brief`; the cache passes one that
     returns remembered results for files it has parsed before, and ``names_of`` (as
     :func:`bot.core.validate.normalised_names`) gives names it has normalised already, and
-    ``facts_of`` the fact problems of briefs it has checked already.
+    ``facts_of`` the fact problems of briefs it has checked already. ``hashes`` (file name ->
+    sha256 of the text, UTF-8) lets it pass files whose text it has already let go of.
     """
     problems = list(corpus_problems) + read_problems
     if not files and not read_problems:
@@ -114,7 +116,8 @@ def build_catalog(
             briefs.append(brief)
         else:
             unreadable.add(path.stem)
-        file_hashes[path.name] = hashlib.sha256(raw.encode()).hexdigest()
+        known = hashes.get(path.name) if hashes is not None else None
+        file_hashes[path.name] = known if known is not None else hashlib.sha256(raw.encode()).hexdigest()
     for doc in documents.values():
         file_hashes[f"corpus/{Path(doc.path).name}"] = hashlib.sha256(doc.text.encode()).hexdigest()
     for name in sorted(file_hashes):

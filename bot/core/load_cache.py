@@ -54,7 +54,7 @@ from .briefs import Brief
 from .calendar import Calendar
 from .catalog import Catalog, build_catalog, load_catalog
 from .documents import Document, load_corpus
-from .parse_workers import ParseJobs, parse_one
+from .parse_workers import ParseJobs
 from .problems import Problem, relative
 from .search import BriefTerms, SearchIndex, brief_terms
 from .validate import check_facts, normalised_names
@@ -568,10 +568,14 @@ class _Cache:
         for f in briefs:
             f.data = None  # the text is all that is needed from here on
         key_of = {f.name: (f.name, f.link, f.digest) for f in briefs}
+        text_hashes = {f.name: hashlib.sha256(t.encode()).hexdigest() for f, t in zip(briefs, texts, strict=True)
+                       if t is not None}
         # Files not parsed before go to every core, starting now, while the corpus is read.
         todo = [(self.briefs_dir / f.name, t) for f, t in zip(briefs, texts, strict=True)
                 if t is not None and key_of[f.name] not in known]
         jobs = ParseJobs([(path, raw, relative(path)) for path, raw in todo])
+        todo.clear()
+        del texts  # from here the texts live only in ``jobs``, which lets go of them chunk by chunk
         if corpus is not None:
             documents, corpus_problems = corpus
             corpus_reused = corpus_stable = True
@@ -592,7 +596,7 @@ class _Cache:
                     fact_problems[id(entry[0])] = check_facts(entry[0], documents)
         self.report.notes += jobs.notes
         self.report.helpers = jobs.helped
-        del todo, jobs
+        del jobs
         self._phase("parse")
 
         def facts_of(brief: Brief) -> list[Problem]:
@@ -608,7 +612,7 @@ class _Cache:
             if entry is None:
                 entry = fresh.pop(file_key, None)
                 if entry is None:  # pragma: no cover - every new file was parsed above
-                    entry = parse_one(path, raw, relative(path))
+                    raise RuntimeError(f"{path.name} was not parsed")
                 self.report.parsed += 1
             used[file_key] = entry
             if entry[0] is not None:
@@ -621,12 +625,11 @@ class _Cache:
             terms = terms_by_brief.get(id(brief))
             return (norm for norm, _ in terms.names) if terms is not None else normalised_names(brief)
 
-        files = [(self.briefs_dir / f.name, t) for f, t in zip(briefs, texts, strict=True) if t is not None]
-        del texts
+        files = [(self.briefs_dir / f.name, "") for f in briefs]  # parsed or known: the text is not needed
         known_count = len(known)
         try:
             catalog = build_catalog(self.briefs_dir, documents, corpus_problems, files, [], parse, names_of,
-                                    facts_of)
+                                    facts_of, text_hashes)
         except Exception:
             self._phase("validate")
             self.report.source = "parts" if len(used) > self.report.parsed or corpus_reused else "fresh"

@@ -115,6 +115,7 @@ class ParseJobs:
                 self._done[k] = parse_chunk(self.chunks[k])
             handed[k] = True
             yield k, self._done[k] or []
+            self._release(k)
         while any(thread.is_alive() for thread in self._threads) or not self._ready.empty():
             try:
                 k = self._ready.get(timeout=0.05)
@@ -122,12 +123,18 @@ class ParseJobs:
                 continue
             handed[k] = True
             yield k, self._done[k] or []
+            self._release(k)
         for thread in self._threads:
             thread.join()
         for k, was_handed in enumerate(handed):
             if not was_handed:  # taken by nobody (here_too off and every helper failed)
                 self._done[k] = self._done[k] or parse_chunk(self.chunks[k])
                 yield k, self._done[k] or []
+                self._release(k)
+
+    def _release(self, k: int) -> None:
+        """Drop a handed-over chunk's texts (megabytes at scale); its paths and names stay."""
+        self.chunks[k] = [(path, "", where) for path, _, where in self.chunks[k]]
 
     def results(self) -> list[Parsed]:
         """Every file's result, in the order of the jobs."""

@@ -205,27 +205,37 @@ class SearchIndex:
             for k in range(0, len(name_words), 8 * _BATCH))])
         del name_words
         # Posting lists per field as CSR: briefs of word w are indices[indptr[w]:indptr[w + 1]], ascending.
+        # 32-bit ids and prompt deletes: at 10,000 briefs the body field alone is over a million
+        # (word, brief) pairs, and this step sets the peak memory of a whole load.
         self._indptr: dict[str, np.ndarray] = {}
         self._indices: dict[str, np.ndarray] = {}
-        pair_keys = []
+        pair_keys = []  # per field, word * n + brief, ascending: for the document frequency
         for field, lists in field_words.items():
             counts = np.fromiter((len(ws) for ws in lists), dtype=np.int64, count=n)
             total = int(counts.sum())
-            wids = np.concatenate([np.zeros(0, dtype=np.int64), *(
-                np.fromiter(map(word_id.__getitem__, chain.from_iterable(lists[k : k + _BATCH])), dtype=np.int64)
+            wids = np.concatenate([np.zeros(0, dtype=np.int32), *(
+                np.fromiter(map(word_id.__getitem__, chain.from_iterable(lists[k : k + _BATCH])), dtype=np.int32)
                 for k in range(0, n, _BATCH))])
             assert len(wids) == total
-            bids = np.repeat(np.arange(n, dtype=np.int64), counts)
-            order = np.argsort(wids, kind="stable")
-            self._indices[field] = bids[order].astype(np.int32)
+            order = np.argsort(wids, kind="stable")  # brief numbers stay ascending within a word
+            indices = np.repeat(np.arange(n, dtype=np.int32), counts)[order]
+            self._indices[field] = indices
             self._indptr[field] = np.concatenate(([0], np.cumsum(np.bincount(wids, minlength=v)))).astype(np.int64)
-            pair_keys.append(wids * max(n, 1) + bids)
+            keys = wids[order].astype(np.int64)
+            del wids, order
+            keys *= max(n, 1)
+            keys += indices
+            pair_keys.append(keys)
+            del keys, indices
         # Document frequency: in how many briefs a word appears, in any field (distinct pairs).
         pairs = np.concatenate(pair_keys)
+        del pair_keys
         pairs.sort()
         distinct = pairs[np.concatenate(([True], pairs[1:] != pairs[:-1]))] if len(pairs) else pairs
-        df = np.bincount(distinct // max(n, 1), minlength=v).tolist()
-        del pair_keys, pairs, distinct
+        del pairs
+        distinct //= max(n, 1)
+        df = np.bincount(distinct, minlength=v).tolist()
+        del distinct
         self._idf: list[float] = [math.log(1.0 + n / d) for d in df]
         self._unknown_idf = float(np.median(self._idf)) if self._idf else 1.0
         # Vocabulary by length (then alphabetically), for the fuzzy pools; with letter masks.
