@@ -55,10 +55,15 @@ class Brief:
     facts: tuple[Fact, ...]
     related: tuple[str, ...]
     path: str
-    line_of: tuple[tuple[str, int], ...] = ()
+    line_of: tuple[str | int, ...] = ()  # key, line, key, line, ...: one object per brief, not one per key
 
     def line(self, key: str) -> int:
-        return dict(self.line_of).get(key, 1)
+        """The line of a top-level key in the brief's file (1 if it has none)."""
+        pairs = self.line_of
+        for k in range(0, len(pairs) - 1, 2):
+            if pairs[k] == key:
+                return int(pairs[k + 1])
+        return 1
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -166,7 +171,7 @@ def parse_brief(path: Path, raw: str, *, where: str | None = None) -> tuple[Brie
     return Brief(
         id=brief_id, title=title, kind=str(kind), aliases=aliases, tags=tags, summary=summary,
         facts=tuple(facts), related=related, path=where,
-        line_of=tuple((k, v) for k, v in data.key_lines.items()),
+        line_of=tuple(x for pair in data.key_lines.items() for x in pair),
     ), []
 
 

@@ -100,16 +100,23 @@ def parse_document(path: Path, raw: str) -> tuple[Document | None, list[Problem]
 
 def load_corpus(directory: Path) -> tuple[dict[str, Document], list[Problem]]:
     """Load every ``*.md`` document of a folder, collecting all problems."""
-    documents: dict[str, Document] = {}
     problems: list[Problem] = []
     if not directory.is_dir():
         return {}, [Problem(relative(directory), 0, "", "corpus folder not found")]
+    files = []
     for path in sorted(directory.glob("*.md")):
         try:
-            raw = path.read_text(encoding="utf-8")
+            files.append((path, path.read_text(encoding="utf-8")))
         except (OSError, UnicodeDecodeError) as exc:
             problems.append(Problem(relative(path), 0, "", f"cannot read: {exc}"))
-            continue
+    return build_corpus(files, problems)
+
+
+def build_corpus(files: list[tuple[Path, str]], problems: list[Problem]) -> tuple[dict[str, Document], list[Problem]]:
+    """The second half of :func:`load_corpus`, for files already read (the load cache's way in)."""
+    documents: dict[str, Document] = {}
+    problems = list(problems)
+    for path, raw in files:
         doc, found = parse_document(path, raw)
         problems += found
         if doc is not None:

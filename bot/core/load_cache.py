@@ -53,9 +53,9 @@ from ..paths import PROJECT_ROOT
 from .briefs import Brief
 from .calendar import Calendar
 from .catalog import Catalog, build_catalog, load_catalog
-from .documents import Document, load_corpus
+from .documents import Document, build_corpus, load_corpus
 from .parse_workers import ParseJobs
-from .problems import Problem, relative
+from .problems import Problem, namer_in
 from .search import BriefTerms, SearchIndex, brief_terms
 from .validate import check_facts, normalised_names
 
@@ -486,8 +486,8 @@ class _Cache:
         if library_ok:
             for f in briefs:
                 f.data = None  # not needed if the library loads: free the memory first
-            named = self._read(parts_too=True)
-            loaded = self._library(named) if named is not None else None
+            named = self._read(parts_too=False)
+            loaded = self._library(named, briefs) if named is not None else None
             self._phase("read cache")
             if loaded is not None:
                 return loaded
@@ -529,7 +529,10 @@ class _Cache:
             digest.update(f"{f.name}\0{f.link}\0{f.digest}\n".encode("utf-8", "surrogateescape"))
         return digest.hexdigest()
 
-    def _library(self, named: dict[str, Any]) -> Loaded | None:
+    def _library(self, named: dict[str, Any], files: list[_File]) -> Loaded | None:
+        """The stored library, if whole. Its parts (what each file parsed into) are not read:
+        a library is only stored after a load without problems, so each file gave the brief
+        named after it and no problem, and every document was used as it is."""
         if "calendar" not in named:
             return None
         try:
@@ -546,13 +549,12 @@ class _Cache:
                 content_hash=content_hash,
                 file_hashes=MappingProxyType(file_hashes),
             )
-            entries = {(name, link, digest): (brief, problems)
-                       for name, link, digest, brief, problems, _ in named.get("entries", ())}
-            cached = named.get("corpus")
+            entries: dict[tuple[str, str, str], tuple[Brief | None, list[Problem]]] = {
+                (f.name, f.link, f.digest): (catalog.briefs[f.name.removesuffix(".yaml")], []) for f in files}
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             self.report.notes.append(f"cached library ignored: {exc}")
             return None
-        corpus = (cached[1], cached[2]) if cached is not None and cached[0] == self.corpus_key else None
+        corpus: tuple[Mapping[str, Document], list[Problem]] = (catalog.documents, [])
         _remember(catalog, _Origin(self.setting_key, self.corpus_key, self.library_key, entries, corpus))
         self.report.source = "snapshot"
         return Loaded(catalog, index, calendar, self.report)
@@ -571,20 +573,28 @@ class _Cache:
         text_hashes = {f.name: hashlib.sha256(t.encode()).hexdigest() for f, t in zip(briefs, texts, strict=True)
                        if t is not None}
         # Files not parsed before go to every core, starting now, while the corpus is read.
-        todo = [(self.briefs_dir / f.name, t) for f, t in zip(briefs, texts, strict=True)
-                if t is not None and key_of[f.name] not in known]
-        jobs = ParseJobs([(path, raw, relative(path)) for path, raw in todo])
-        todo.clear()
+        name_of = namer_in(self.briefs_dir)
+        path_of = {f.name: self.briefs_dir / f.name for f in briefs}
+        jobs = ParseJobs([(path_of[f.name], t, name_of(f.name, f.link))
+                          for f, t in zip(briefs, texts, strict=True) if t is not None and key_of[f.name] not in known])
         del texts  # from here the texts live only in ``jobs``, which lets go of them chunk by chunk
         if corpus is not None:
             documents, corpus_problems = corpus
             corpus_reused = corpus_stable = True
         else:
-            documents, corpus_problems = load_corpus(self.corpus_dir)
-            # Kept only if no corpus file changed while it was being read.
-            after = _scan(self.corpus_dir, ".md")
+            # Read once more, keeping the bytes this time (a snapshot start never needs them), and
+            # remembered only if no corpus file changed since the listing this load is keyed by.
+            scanned = _scan(self.corpus_dir, ".md")
+            corpus_texts = [_text(f.data) if f.data is not None else None for f in scanned] if scanned else [None]
             corpus_reused = False
-            corpus_stable = after is not None and self._listing_key(self.setting_key, after) == self.corpus_key
+            if scanned is None or any(t is None for t in corpus_texts):  # the uncached reader reports it
+                documents, corpus_problems = load_corpus(self.corpus_dir)
+                corpus_stable = False
+            else:
+                documents, corpus_problems = build_corpus(
+                    [(self.corpus_dir / f.name, t or "") for f, t in zip(scanned, corpus_texts, strict=True)], [])
+                corpus_stable = self._listing_key(self.setting_key, scanned) == self.corpus_key
+            del scanned, corpus_texts
         self._phase("read corpus")
         # Each chunk's facts are checked as it arrives, while helpers go on parsing.
         fresh: dict[tuple[str, str, str], _Entry] = {}
@@ -625,7 +635,7 @@ class _Cache:
             terms = terms_by_brief.get(id(brief))
             return (norm for norm, _ in terms.names) if terms is not None else normalised_names(brief)
 
-        files = [(self.briefs_dir / f.name, "") for f in briefs]  # parsed or known: the text is not needed
+        files = [(path_of[f.name], "") for f in briefs]  # parsed or known: the text is not needed
         known_count = len(known)
         try:
             catalog = build_catalog(self.briefs_dir, documents, corpus_problems, files, [], parse, names_of,
@@ -652,8 +662,9 @@ class _Cache:
         _remember(catalog, _Origin(self.setting_key, self.corpus_key, self.library_key,
                                    {k: (e[0], e[1]) for k, e in used.items()},
                                    (documents, corpus_problems) if corpus_stable else None))
-        self._store(Loaded(catalog, index, calendar, self.report), corpus_stable, documents, corpus_problems,
-                    dict(used))
+        # A snapshot is keyed by the listing this load began with: not stored if the corpus moved meanwhile.
+        self._store(Loaded(catalog, index, calendar, self.report) if corpus_stable else None, corpus_stable,
+                    documents, corpus_problems, dict(used))
         used.clear()
         return Loaded(catalog, index, calendar, self.report)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,6 +38,21 @@ def relative(path: Path) -> str:
         return str(resolved.relative_to(_real_folder(cwd, cwd)))
     except (ValueError, OSError):
         return str(path)
+
+
+def namer_in(folder: Path) -> Callable[[str, str], str]:
+    """``relative(folder / name)`` for many files of one folder, without a Path per file.
+
+    The returned function takes a file name and, when the file is a symbolic link, where it
+    really is (as ``os.path.realpath`` gives it; else empty).
+    """
+    prefix = relative(folder)
+    start = "" if prefix == "." else prefix + os.sep
+
+    def name_of(name: str, link: str = "") -> str:
+        return relative(Path(link)) if link else start + name
+
+    return name_of
 
 
 @functools.lru_cache(maxsize=64)
