@@ -56,7 +56,8 @@ from .catalog import Catalog, build_catalog, load_catalog
 from .documents import Document, build_corpus, load_corpus
 from .parse_workers import ParseJobs
 from .problems import Problem, namer_in
-from .search import BriefTerms, SearchIndex, brief_terms
+from .search import SearchIndex
+from .terms import BriefTerms, brief_terms
 from .validate import check_facts, normalised_names
 
 log = logging.getLogger(__name__)
@@ -249,7 +250,7 @@ _END = "end"
 _ALLOWED = frozenset({
     ("bot.core.briefs", "Brief"), ("bot.core.briefs", "Fact"), ("bot.core.dates", "PartialDate"),
     ("bot.core.documents", "Document"), ("bot.core.problems", "Problem"), ("bot.core.calendar", "Calendar"),
-    ("bot.core.calendar", "Event"), ("bot.core.search", "SearchIndex"), ("bot.core.search", "BriefTerms"),
+    ("bot.core.calendar", "Event"), ("bot.core.search", "SearchIndex"), ("bot.core.terms", "BriefTerms"),
     ("datetime", "date"), ("builtins", "frozenset"), ("builtins", "set"),
     ("numpy", "dtype"), ("numpy", "ndarray"),
     ("numpy._core.numeric", "_frombuffer"), ("numpy.core.numeric", "_frombuffer"),

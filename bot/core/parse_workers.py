@@ -33,7 +33,7 @@ from typing import IO
 from ..paths import PROJECT_ROOT
 from .briefs import Brief, parse_brief
 from .problems import Problem
-from .search import BriefTerms, brief_terms
+from .terms import BriefTerms, brief_terms
 
 log = logging.getLogger(__name__)
 

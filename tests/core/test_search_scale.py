@@ -14,7 +14,8 @@ from benchmarks.legacy_search import SearchIndex as LegacyIndex
 from benchmarks.reference import ExhaustiveSearch
 from bot.core.briefs import Brief
 from bot.core.library import Library
-from bot.core.search import SearchIndex, brief_terms
+from bot.core.search import SearchIndex
+from bot.core.terms import brief_terms
 from tests.core.test_search import EXPECTED_FIRST, UNRELATED
 
 
