@@ -187,7 +187,7 @@ def agreement(briefs: list[Brief], index: SearchIndex, qs: list[synthetic.Query]
 # -- start-up and reload (each in a fresh process) --------------------------------------------------
 
 _LOAD_SCRIPT = r"""
-import json, sys, time
+import json, resource, sys, time
 t0 = time.perf_counter()
 sys.path.insert(0, sys.argv[1])
 from pathlib import Path
@@ -205,9 +205,12 @@ def hwm():  # peak RSS of this process (ru_maxrss would include the parent's, in
 rss_ready = hwm()
 load_cache.flush()
 t3 = time.perf_counter()
+own, helpers = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
 print(json.dumps({"seconds": t2 - t1, "import_s": t1 - t0, "write_s": t3 - t2, "source": report.source,
                   "parsed": report.parsed, "notes": report.notes, "hash": lib.catalog.content_hash,
-                  "rss_ready_mb": rss_ready, "rss_peak_mb": hwm(),
+                  "rss_ready_mb": rss_ready, "rss_peak_mb": hwm(), "helper_chunks": report.helpers,
+                  "helper_rss_peak_mb": helpers.ru_maxrss / 1024,
+                  "cpu_s": own.ru_utime + own.ru_stime, "helper_cpu_s": helpers.ru_utime + helpers.ru_stime,
                   "phases": {k: round(v, 3) for k, v in report.phases.items()}}))
 """
 
@@ -259,6 +262,10 @@ def bench_start(n: int, runs: int, work: Path, quick: bool = False) -> dict[str,
         "yaml_parse_only_s": round(yaml_only, 3),
         "fresh_no_cache_s": med(fresh, "seconds"),
         "fresh_no_cache_rss_mb": med(fresh, "rss_peak_mb"),
+        "fresh_helper_rss_mb": med(fresh, "helper_rss_peak_mb"),
+        "fresh_helper_chunks": [r["helper_chunks"] for r in fresh],
+        "fresh_cpu_s": med(fresh, "cpu_s"),
+        "fresh_helper_cpu_s": med(fresh, "helper_cpu_s"),
         "fresh_phases": fresh[0].get("phases", {}),
         "first_start_empty_cache_s": round(first["seconds"], 3),
         "first_start_cache_write_s": round(first["write_s"], 3),
@@ -446,7 +453,9 @@ def table(result: dict[str, Any]) -> str:
                     f"{s['difflib_get_close_matches']['median_ms']:>11.1f} {agree:>11}")
     for st in result["start"]:
         rows += ["", f"start at {st['briefs']} briefs: no cache {st['fresh_no_cache_s']} s "
-                     f"(YAML alone {st['yaml_parse_only_s']} s), cached {st['cached_start_s']} s "
+                     f"(peak RSS {st['fresh_no_cache_rss_mb']:.0f} MB, helper {st['fresh_helper_rss_mb']:.0f} MB; "
+                     f"CPU {st['fresh_cpu_s']} s + helper {st['fresh_helper_cpu_s']} s; "
+                     f"YAML alone {st['yaml_parse_only_s']} s), cached {st['cached_start_s']} s "
                      f"(peak RSS {st['cached_start_rss_mb']:.0f} MB), one byte edited {st['one_byte_edited_start_s']} s, "
                      f"first start {st['first_start_empty_cache_s']} s (+{st['first_start_cache_write_s']} s writing "
                      f"the cache in the background)"]

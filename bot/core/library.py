@@ -83,15 +83,33 @@ class LibraryHolder:
         return new, change
 
 
+def _parts(obj: object) -> list[object]:
+    """The items of an object's big lists and dicts (the calendar's events, the index's names)."""
+    out: list[object] = []
+    for value in vars(obj).values():
+        if isinstance(value, list | tuple) and len(value) > 1000:
+            out.extend(value)
+        elif isinstance(value, dict) and len(value) > 1000:
+            for item in value.values():
+                if isinstance(item, list):
+                    out.extend(item)
+                else:
+                    out.append(item)
+    return out
+
+
 def retire(library: Library, batch: int = 200) -> None:
     """Free a library that is no longer current, in small steps, on a background thread.
 
     Freeing a 10,000-brief library is about a million deallocations in one uninterrupted run
-    (tens of milliseconds with the GIL held). Here the briefs and documents are held aside while
-    the library itself is dropped (only its containers go then); once no query holds the library
-    any more, they are released a few hundred at a time, pausing in between.
+    (tens of milliseconds with the GIL held), and it happens wherever the last reference goes:
+    often in the event loop, in the query that still held it. Here the briefs, documents,
+    calendar events and the items of the index's big lists are held aside while the library
+    itself is dropped (only its containers go then, a reference count each); once no query holds
+    the library any more, they are released a few hundred at a time, pausing in between.
     """
-    held: list[object] = [*library.catalog.briefs.values(), *library.catalog.documents.values()]
+    held: list[object] = [*library.catalog.briefs.values(), *library.catalog.documents.values(),
+                          *_parts(library.index), *_parts(library.calendar)]
     gone = weakref.ref(library)
     del library
 

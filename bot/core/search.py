@@ -58,7 +58,7 @@ MAX_QUERY_WORDS = 12
 _CANDIDATES = 48
 _EXPANSIONS = 24
 _PREFIX_NAMES = 32
-_BATCH = 500  # briefs per step when building
+_BATCH = 200  # briefs per step when building: each C-level step holds the GIL for about a millisecond
 _FIELD_ITEMS = tuple(FIELD_WEIGHTS.items())
 
 
@@ -170,8 +170,8 @@ class SearchIndex:
         self._nw_start = np.concatenate(([0], np.cumsum(np.fromiter(map(len, name_words), dtype=np.int64,
                                                                    count=len(name_words))))).astype(np.int64)
         self._nw_ids = np.concatenate([np.zeros(0, dtype=np.int32), *(
-            np.fromiter(map(word_id.__getitem__, chain.from_iterable(name_words[k : k + 8 * _BATCH])), dtype=np.int32)
-            for k in range(0, len(name_words), 8 * _BATCH))])
+            np.fromiter(map(word_id.__getitem__, chain.from_iterable(name_words[k : k + 20 * _BATCH])), dtype=np.int32)
+            for k in range(0, len(name_words), 20 * _BATCH))])
         del name_words
         # Posting lists per field as CSR: briefs of word w are indices[indptr[w]:indptr[w + 1]], ascending.
         # 32-bit ids and prompt deletes: at 10,000 briefs the body field alone is over a million
