@@ -303,10 +303,12 @@ victim = sorted(briefs_dir.glob("*.yaml"))[3]
 original = victim.read_bytes()
 
 def full_reload():
-    # What a reload costs when nothing can be reused (no cache, other code): parse everything.
+    # What a reload costs when nothing can be reused (no cache, other code): parse everything,
+    # otherwise as LibraryHolder.reload does it (GIL handed over every millisecond meanwhile).
     old = holder.current
-    new = Library.load(briefs_dir, corpus_dir, cache_dir=None)
-    change = diff(old.catalog, new.catalog)
+    with load_cache.responsive():
+        new = Library.load(briefs_dir, corpus_dir, cache_dir=None)
+        change = diff(old.catalog, new.catalog)
     holder.current = new
     retire(old)
     return new, change

@@ -7,12 +7,14 @@ import io
 import os
 import pickle
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
 
 from bot.core import load_cache
 from bot.core.catalog import load_catalog
+from bot.core.file_listing import ListingProcess, list_files
 from bot.core.library import Library, LibraryHolder
 from bot.core.problems import DataError
 from tests.core.test_search import EXPECTED_FIRST, UNRELATED
@@ -73,8 +75,35 @@ def test_cached_load_equals_fresh_load(data_copy: tuple[Path, Path], cache: Path
     assert report.source == "fresh" and report.parsed == len(fresh.catalog.briefs)
     cached, report = load(briefs, corpus, cache)
     assert report.source == "snapshot" and report.parsed == 0 and not report.notes
+    assert "read cache while listing files" in report.phases  # the files were listed by a helper process
     same_library(fresh, first)
     same_library(fresh, cached)
+
+
+def test_snapshot_start_without_a_listing_process_lists_here(data_copy: tuple[Path, Path], cache: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    briefs, corpus = data_copy
+    first, _ = load(briefs, corpus, cache)
+    monkeypatch.setattr(sys, "executable", "/bin/false")  # the helper starts and fails at once
+    cached, report = load(briefs, corpus, cache)
+    assert report.source == "snapshot" and "read and hash files" in report.phases
+    same_library(first, cached)
+
+
+def test_listing_process_lists_as_this_process_does(tmp_path: Path) -> None:
+    folder = tmp_path / "briefs"
+    folder.mkdir()
+    for name in ["b.yaml", "a b.yaml", "new\nline.yaml", "ünï.yaml", "x.md"]:
+        (folder / name).write_text(name * 50)
+    (folder / os.fsdecode(b"bad-\xff.yaml")).write_bytes(b"not utf-8 in the name")
+    (folder / "link.yaml").symlink_to(folder / "b.yaml")
+    (folder / "big.yaml").write_bytes(b"x" * 300_000)
+    process = ListingProcess([(str(folder), ".yaml"), (str(folder), ".md")])
+    listings = process.result()
+    assert listings == [list_files(folder, ".yaml", keep=False), list_files(folder, ".md", keep=False)]
+    assert listings is not None and len(listings[0]) == 7 and listings[0][4].link.endswith("b.yaml")
+    missing = ListingProcess([(str(tmp_path / "nowhere"), ".yaml")])
+    assert missing.result() is None  # unreadable: the caller lists (and reports) it itself
 
 
 def test_one_changed_byte_invalidates_the_snapshot(data_copy: tuple[Path, Path], cache: Path) -> None:
@@ -83,6 +112,7 @@ def test_one_changed_byte_invalidates_the_snapshot(data_copy: tuple[Path, Path],
     edit_one_byte(briefs / "energy-lng.yaml")
     after, report = load(briefs, corpus, cache)
     assert report.source == "parts" and report.parsed == 1  # only the edited file is parsed again
+    assert not report.notes  # the snapshot read alongside the listing was dropped quietly
     same_library(after, Library.load(briefs, corpus, cache_dir=None))
     assert after.catalog.briefs["energy-lng"].summary == Library.load(
         briefs, corpus, cache_dir=None).catalog.briefs["energy-lng"].summary
