@@ -125,6 +125,28 @@ def _letter_mask(word: str) -> int:
     return mask
 
 
+def _letter_masks(words: Sequence[str], block: int = 4096) -> np.ndarray:
+    """:func:`_letter_mask` of many words at once, with numpy on their code points.
+
+    Words up to 48 characters (all real ones) go through numpy in blocks; longer ones one by one.
+    """
+    out = np.zeros(len(words), dtype=np.uint64)
+    short = [k for k, w in enumerate(words) if len(w) <= 48]
+    for start in range(0, len(short), block):
+        ids = short[start : start + block]
+        chunk = [words[k] for k in ids]
+        width = max(1, *map(len, chunk))
+        codes = np.array(chunk, dtype=f"<U{width}").view(np.uint32).reshape(len(chunk), width).astype(np.int64)
+        bits = np.where((codes >= 97) & (codes <= 122), codes - 97,
+                        np.where((codes >= 48) & (codes <= 57), codes - 48 + 26, 36 + codes % 28))
+        masks = np.where(codes == 0, np.uint64(0), np.left_shift(np.uint64(1), bits.astype(np.uint64)))
+        out[ids] = np.bitwise_or.reduce(masks, axis=1)
+    for k, word in enumerate(words):
+        if len(word) > 48:
+            out[k] = _letter_mask(word)
+    return out
+
+
 class SearchIndex:
     """The search structures for one catalog. Immutable once built; safe to share.
 
@@ -213,8 +235,7 @@ class SearchIndex:
         self._by_len_ids = by_len.astype(np.int32)
         max_len = int(lengths.max()) if v else 0
         self._len_start = np.searchsorted(lengths[by_len], np.arange(max_len + 2)).astype(np.int64)
-        self._by_len_masks = np.fromiter((_letter_mask(self._vocab[i]) for i in by_len.tolist()),
-                                         dtype=np.uint64, count=v)
+        self._by_len_masks = _letter_masks([self._vocab[i] for i in by_len.tolist()])
         # All names sorted by (normalised, brief), for exact and prefix look-ups.
         owner = np.repeat(np.arange(n, dtype=np.int32), np.asarray([len(t.names) for t in terms], dtype=np.int64))
         order_list = _string_order(self._name_norm)

@@ -6,6 +6,7 @@ needs neither numpy nor rapidfuzz: a helper starts in a third of the time.
 
 from __future__ import annotations
 
+import functools
 import sys
 from dataclasses import dataclass
 
@@ -25,8 +26,10 @@ class BriefTerms:
     tag_words: tuple[str, ...]
     body_words: tuple[str, ...]
 
-    @property
+    @functools.cached_property
     def name_words(self) -> tuple[str, ...]:
+        """The distinct words of all names. :func:`brief_terms` computes it at once, so that it is
+        done (and pickled along) where briefs are parsed, in parallel, not while indexing."""
         return tuple(dict.fromkeys(w for norm, _ in self.names for w in norm.split()))
 
 
@@ -41,4 +44,6 @@ def brief_terms(brief: Brief) -> BriefTerms:
     body = " ".join([brief.summary, *(f.text for f in brief.facts), *(f.quote for f in brief.facts)])
     # Interned: the same word in many briefs is then one object, in memory and in the load cache.
     body_words = tuple(map(sys.intern, dict.fromkeys(normalise(body).split())))
-    return BriefTerms(tuple(names), tuple(map(sys.intern, tag_words)), body_words)
+    terms = BriefTerms(tuple(names), tuple(map(sys.intern, tag_words)), body_words)
+    _ = terms.name_words
+    return terms

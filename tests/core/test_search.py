@@ -97,3 +97,15 @@ def test_hostile_text_is_handled(index: SearchIndex) -> None:
 
 def test_thresholds_are_ordered() -> None:
     assert 0 < MIN_SCORE < STRONG_SCORE < 100
+
+
+def test_letter_masks_of_many_words_equal_one_at_a_time() -> None:
+    import random
+
+    from bot.core.search import _letter_mask, _letter_masks
+
+    rnd = random.Random(5)
+    alphabet = "abcdefghijklmnopqrstuvwxyz0123456789əıüöşçğیکہ"
+    words = ["".join(rnd.choice(alphabet) for _ in range(rnd.randint(1, 30))) for _ in range(5000)]
+    words += ["x" * 49, "q" * 200 + "ə", "a", "0"]  # longer than the vectorised width, and the shortest
+    assert _letter_masks(words, block=700).tolist() == [_letter_mask(w) for w in words]
