@@ -24,9 +24,10 @@ QUERIES = [q for q, _ in EXPECTED_FIRST] + UNRELATED + ["khal", "Lachi", "energy
 
 def load(briefs: Path, corpus: Path, cache: Path | None, current: Library | None = None) -> tuple[
         Library, load_cache.LoadReport]:
-    library, report = Library.load_with_report(briefs, corpus, cache_dir=cache, current=current)
-    load_cache.flush()
-    return library, report
+    try:
+        return Library.load_with_report(briefs, corpus, cache_dir=cache, current=current)
+    finally:
+        load_cache.flush()  # also after a failed load: its parts are written in the background too
 
 
 def answers(library: Library) -> list[object]:
