@@ -4,12 +4,15 @@ Every load still reads every brief and corpus file and hashes its bytes (sha256)
 trusted on a file's name, size or time. Then, from one cache file per pair of data folders:
 
 * **snapshot** — if every file, the code and the folders are exactly as when the file was
-  written, the whole library (catalog, search index, calendar) is read back from it.
+  written, the whole library (catalog, search index, calendar) is read back from it. On a start
+  the snapshot is read while a helper process lists and hashes the data files
+  (:mod:`bot.core.file_listing`), and used once the keys are seen to agree.
 * **parts** — otherwise each brief file whose bytes are unchanged gets back its parsed brief and
   its search terms from the same file, so only edited files are parsed and normalised again, and
   the corpus is reused when no corpus file changed. Validation, the index and the calendar are
   then built as usual (validation always sees the whole catalog).
-* **fresh** — no usable cache file: everything is parsed.
+* **fresh** — no usable cache file: everything is parsed, on every core
+  (:mod:`bot.core.parse_workers`).
 
 The cache file is written after the library is returned, by a background thread (so a reload is
 ready before the file is); :func:`flush` waits for it. A cache file is ignored, never trusted,

@@ -17,7 +17,6 @@ stdin closes, so none outlives the parse.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import logging
 import os
 import pickle
@@ -31,6 +30,11 @@ from pathlib import Path
 from typing import IO
 
 from ..paths import PROJECT_ROOT
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - not a POSIX system: pipes keep their size
+    fcntl = None  # type: ignore[assignment]
 from .briefs import Brief, parse_brief
 from .problems import Problem
 from .terms import BriefTerms, brief_terms
@@ -220,7 +224,7 @@ class ParseJobs:
 
 def _widen(stream: IO[bytes] | None) -> None:
     """A 1 MiB pipe: a whole chunk or answer then moves in one system call."""
-    if stream is not None and hasattr(fcntl, "F_SETPIPE_SZ"):
+    if stream is not None and fcntl is not None and hasattr(fcntl, "F_SETPIPE_SZ"):
         with contextlib.suppress(OSError):  # the system's limit may be lower: then it stays as is
             fcntl.fcntl(stream.fileno(), fcntl.F_SETPIPE_SZ, _PIPE_SIZE)
 
