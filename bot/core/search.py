@@ -32,7 +32,7 @@ import bisect
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from itertools import chain
+from itertools import accumulate, chain
 from typing import Any
 
 import numpy as np
@@ -125,6 +125,14 @@ def _letter_mask(word: str) -> int:
     return mask
 
 
+def _in_sorted(keys: np.ndarray, sorted_keys: np.ndarray) -> np.ndarray:
+    """For each of ``keys``, whether it is in ``sorted_keys`` (ascending)."""
+    if len(sorted_keys) == 0:
+        return np.zeros(len(keys), dtype=bool)
+    at = np.minimum(np.searchsorted(sorted_keys, keys), len(sorted_keys) - 1)
+    return np.asarray(sorted_keys[at] == keys)
+
+
 def _letter_masks(words: Sequence[str], block: int = 4096) -> np.ndarray:
     """:func:`_letter_mask` of many words at once, with numpy on their code points.
 
@@ -163,14 +171,9 @@ class SearchIndex:
             raise ValueError("one BriefTerms per brief is needed")
         self._n = n
         # Names, flat: brief i owns names _name_start[i]:_name_start[i + 1].
-        self._name_norm: list[str] = []
-        self._name_display: list[str] = []
-        self._name_start: list[int] = [0]
-        for t in terms:
-            for norm, display in t.names:
-                self._name_norm.append(norm)
-                self._name_display.append(display)
-            self._name_start.append(len(self._name_norm))
+        self._name_norm: list[str] = [norm for t in terms for norm, _ in t.names]
+        self._name_display: list[str] = [display for t in terms for _, display in t.names]
+        self._name_start: list[int] = [0, *accumulate(len(t.names) for t in terms)]
         field_words = {
             "name": [t.name_words for t in terms],
             "tag": [t.tag_words for t in terms],
@@ -200,7 +203,7 @@ class SearchIndex:
         # (word, brief) pairs, and this step sets the peak memory of a whole load.
         self._indptr: dict[str, np.ndarray] = {}
         self._indices: dict[str, np.ndarray] = {}
-        pair_keys = []  # per field, word * n + brief, ascending: for the document frequency
+        pair_keys: dict[str, np.ndarray] = {}  # per field, word * n + brief, ascending (document frequency)
         for field, lists in field_words.items():
             counts = np.fromiter((len(ws) for ws in lists), dtype=np.int64, count=n)
             total = int(counts.sum())
@@ -216,17 +219,18 @@ class SearchIndex:
             del wids, order
             keys *= max(n, 1)
             keys += indices
-            pair_keys.append(keys)
+            pair_keys[field] = keys
             del keys, indices
-        # Document frequency: in how many briefs a word appears, in any field (distinct pairs).
-        pairs = np.concatenate(pair_keys)
-        del pair_keys
-        pairs.sort()
-        distinct = pairs[np.concatenate(([True], pairs[1:] != pairs[:-1]))] if len(pairs) else pairs
-        del pairs
-        distinct //= max(n, 1)
-        df = np.bincount(distinct, minlength=v).tolist()
-        del distinct
+        # Document frequency: in how many briefs a word appears, in any field. Each field's pairs are
+        # distinct and sorted, so the union is every body pair, the name pairs not among them, and
+        # the tag pairs in neither: binary searches for the few name and tag pairs, no big sort.
+        body, name, tag = pair_keys["body"], pair_keys["name"], pair_keys["tag"]
+        new_names = name[~_in_sorted(name, body)]
+        new_tags = tag[~(_in_sorted(tag, body) | _in_sorted(tag, name))]
+        width = max(n, 1)
+        df = (np.bincount(body // width, minlength=v) + np.bincount(new_names // width, minlength=v)
+              + np.bincount(new_tags // width, minlength=v)).tolist()
+        del pair_keys, body, name, tag, new_names, new_tags
         self._idf: list[float] = [math.log(1.0 + n / d) for d in df]
         self._unknown_idf = float(np.median(self._idf)) if self._idf else 1.0
         # Vocabulary by length (then alphabetically), for the fuzzy pools; with letter masks.
