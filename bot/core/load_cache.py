@@ -565,7 +565,8 @@ class _Cache:
         return self._library(named, [_File(*f) for f in listing[0]])
 
     def _header(self) -> tuple[str, str] | None:
-        """The cache file's library key and parts key, from its header; None if there is none."""
+        """The cache file's library key and parts key; ("", "") if it is not a cache file, None if
+        there is no file to read."""
         size = len(_MAGIC) + 2 * _KEY_SIZE
         try:
             with open(self.path, "rb") as fh:
@@ -573,22 +574,18 @@ class _Cache:
         except OSError:
             return None
         if len(head) != size or not head.startswith(_MAGIC):
-            return None
+            return "", ""
         keys = head[len(_MAGIC) :].decode("ascii", "replace")
         return keys[:_KEY_SIZE], keys[_KEY_SIZE:]
 
     def _probe(self) -> tuple[bool, bool]:
         """Whether the cache file's library key and parts key are this load's (header only)."""
-        size = len(_MAGIC) + 2 * _KEY_SIZE
-        try:
-            with open(self.path, "rb") as fh:
-                head = fh.read(size)
-        except OSError:
+        head = self._header()
+        if head is None:
             return False, False
-        if len(head) != size or not head.startswith(_MAGIC):
+        if head == ("", ""):
             return False, True  # not a cache file: _read() says why
-        keys = head[len(_MAGIC) :].decode("ascii", "replace")
-        return keys[:_KEY_SIZE] == self.library_key, keys[_KEY_SIZE:] == self.setting_key
+        return head[0] == self.library_key, head[1] == self.setting_key
 
     @staticmethod
     def _listing_key(seed: str, files: list[_File]) -> str:
