@@ -3,12 +3,13 @@
 Parsing a brief file (YAML, shape checks, the normalised words the index needs) depends on that
 file alone, so the files are cut into chunks and shared between this process and helper
 processes. Helpers take chunks from the front, this process from the back, and they meet
-wherever they meet: nothing waits for a slow helper, and when a helper cannot start or fails
-(one CPU, no ``fork``, a crash) this process simply parses the rest itself. The result is the
-same either way, in the same order.
+wherever they meet: nothing waits for a slow helper, and when there is no helper (one CPU, fewer
+than :data:`MIN_FILES` files) or a helper cannot start or fails, this process simply parses the
+rest itself. The result is the same either way, in the same order.
 
-A helper is ``python -m bot.core.parse_workers``, fed chunks over its stdin by a thread of this
-process and answering with pickles on its stdout. Not :mod:`multiprocessing`: its ``spawn`` and
+A helper is ``python -m bot.core.parse_workers``, fed chunks over its stdin by two threads of
+this process (one sends, one receives) and answering on its stdout; each message is one
+length-prefixed pickle. Not :mod:`multiprocessing`: its ``spawn`` and
 ``forkserver`` helpers import the program's ``__main__`` (the whole bot, or pytest) first, and
 ``fork`` is unsafe in a process with threads, which a reload always is. A helper exits when its
 stdin closes, so none outlives the parse.
@@ -30,14 +31,14 @@ from pathlib import Path
 from typing import IO
 
 from ..paths import PROJECT_ROOT
+from .briefs import Brief, parse_brief
+from .problems import Problem
+from .terms import BriefTerms, brief_terms
 
 try:
     import fcntl
 except ImportError:  # pragma: no cover - not a POSIX system: pipes keep their size
     fcntl = None  # type: ignore[assignment]
-from .briefs import Brief, parse_brief
-from .problems import Problem
-from .terms import BriefTerms, brief_terms
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +49,7 @@ Parsed = tuple[Brief | None, list[Problem], BriefTerms | None]
 MIN_FILES = 600
 _HEADER = struct.Struct("<Q")
 _PIPE_SIZE = 1 << 20
-CHUNK = 100  # files per chunk: ~25 ms of work, so the two sides meet with little left over
+CHUNK = 100  # files per chunk: ~40 ms of work, so the two sides meet with little left over
 #: This process parses from the back while helpers parse from the front (off only in tests, to
 #: make sure helpers get work).
 PARSE_HERE_TOO = True
