@@ -443,6 +443,10 @@ class _Cache:
         self._secret: bytes | None = None
         self._clock = time.perf_counter()
 
+    def _note(self, text: str) -> None:
+        if text not in self.report.notes:  # a snapshot start may read a broken file twice
+            self.report.notes.append(text)
+
     def _phase(self, name: str) -> None:
         now = time.perf_counter()
         self.report.phases[name] = self.report.phases.get(name, 0.0) + now - self._clock
@@ -784,7 +788,7 @@ class _Cache:
         except FileNotFoundError:
             return None
         except OSError as exc:
-            self.report.notes.append(f"{self.path.name} ignored: {exc}")
+            self._note(f"{self.path.name} ignored: {exc}")
             return None
         head_size = len(_MAGIC) + 2 * _KEY_SIZE + _MAC_SIZE
         try:
@@ -812,7 +816,7 @@ class _Cache:
         except _Stale:
             return None
         except Exception as exc:  # a cache must never stop a load: anything odd means "rebuild"
-            self.report.notes.append(f"{self.path.name} ignored: {type(exc).__name__}: {exc}")
+            self._note(f"{self.path.name} ignored: {type(exc).__name__}: {exc}")
             return None
 
     @staticmethod
