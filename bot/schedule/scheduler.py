@@ -99,7 +99,9 @@ class SchedulerConfig:
     """Tunables. ``grace``: how late a post may still go out. ``late_note_after``: lateness from
     which the post says so. ``stale_claim_after``: age at which an unfinished claim becomes
     'unknown' — must exceed the longest a send job can take. ``pause_after``: consecutive
-    permanent failures before a guild is paused."""
+    permanent failures before a guild is paused. ``keep_ledger``: how long rows of the post ledger
+    are kept (pruned by the first pass of each day; planning only looks back ``max_missed_days``),
+    so the ledger does not grow by one row per server per day for ever."""
 
     grace: dt.timedelta = planner.DEFAULT_GRACE
     late_note_after: dt.timedelta = dt.timedelta(minutes=10)
@@ -109,12 +111,15 @@ class SchedulerConfig:
     refresh_every: dt.timedelta = dt.timedelta(minutes=10)
     max_length: int = 2000
     send: SendPolicy = field(default_factory=SendPolicy)
+    keep_ledger: dt.timedelta = dt.timedelta(days=400)
 
     def __post_init__(self) -> None:
         if self.grace < dt.timedelta(0) or self.late_note_after < dt.timedelta(0):
             raise ValueError("grace and late_note_after must not be negative")
         if self.max_missed_days < 0 or self.pause_after < 1 or self.max_length < 100:
             raise ValueError("max_missed_days >= 0, pause_after >= 1, max_length >= 100")
+        if self.keep_ledger < dt.timedelta(days=self.max_missed_days + 3):
+            raise ValueError("keep_ledger must cover max_missed_days and a few more: planning reads that far back")
         longest_job = self.send.deadline + self.send.attempt_timeout + 60  # + a minute for claim and records
         if self.stale_claim_after.total_seconds() <= longest_job:
             raise ValueError(
@@ -131,6 +136,7 @@ class PassReport:
     enqueued: list[tuple[int, dt.date]] = field(default_factory=list)
     missed: list[MissedSlot] = field(default_factory=list)
     expired: list[LedgerEntry] = field(default_factory=list)
+    pruned: int = 0  # ledger rows older than keep_ledger deleted (first pass of each day)
 
 
 @dataclass
@@ -198,6 +204,7 @@ class ReminderScheduler:
         self._aps: Any = None
         # Tests (and only tests) pass a few seconds here so they need not wait for the minute.
         self._tick_seconds = tick_seconds
+        self._last_prune: dt.datetime | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -295,6 +302,12 @@ class ReminderScheduler:
                     log.exception("could not record %d missed posts; will retry next pass", len(missed))
                     self._unrecorded = missed
                 report.missed = missed
+            if self._last_prune is None or now - self._last_prune >= dt.timedelta(days=1):
+                self._last_prune = now
+                try:
+                    report.pruned = await self.store.prune_ledger((now - self.config.keep_ledger).date())
+                except Exception:
+                    log.exception("could not prune the post ledger; will try again tomorrow")
             return report
 
     def _advance(

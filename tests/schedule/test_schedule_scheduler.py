@@ -459,3 +459,25 @@ async def test_a_queued_post_uses_settings_changed_meanwhile_by_another_process(
     await sched.queue.join()
     assert sorted(p.channel_id for p in env.sender.delivered) == [11, 22]
     assert await env.store.get_post(G3, DAY) is None
+
+
+async def test_the_first_pass_of_each_day_prunes_the_ledger_beyond_keep_ledger(env: Env) -> None:
+    await env.setup_guild(G1, 11)
+    sched = await env.scheduler(config=SchedulerConfig(send=FAST, keep_ledger=dt.timedelta(days=30)))
+    old_day, recent_day = DAY - dt.timedelta(days=45), DAY - dt.timedelta(days=20)
+    for day in (old_day, recent_day):
+        assert await env.store.claim(G2, day, NINE_PKT - (DAY - day), owner="earlier")
+    first = await env.pass_at(sched, NINE_PKT)  # start() already pruned once at NINE_PKT - 1 h
+    assert first.pruned == 0 and await env.store.get_post(G2, old_day) is not None
+    later = await env.pass_at(sched, NINE_PKT + dt.timedelta(days=1))
+    assert later.pruned == 1
+    assert await env.store.get_post(G2, old_day) is None
+    assert await env.store.get_post(G2, recent_day) is not None  # within keep_ledger: kept
+    assert await env.store.get_post(G1, DAY) is not None  # today's post: kept
+    again = await env.pass_at(sched, NINE_PKT + dt.timedelta(days=1, minutes=1))
+    assert again.pruned == 0  # once a day
+
+
+def test_keep_ledger_must_cover_the_days_planning_reads() -> None:
+    with pytest.raises(ValueError, match="keep_ledger"):
+        SchedulerConfig(send=FAST, keep_ledger=dt.timedelta(days=5))
