@@ -1,8 +1,14 @@
-"""Buttons: page through long answers (only the person who asked), and open a brief's sources."""
+"""Buttons: page through long answers (only the person who asked), and open a brief's sources.
+
+The Sources button is persistent: its custom id names the brief (``safeer:sources:<brief id>``),
+and the bot registers :class:`SourcesButton` as a dynamic item, so a press is answered from the
+current catalog even after a restart, or after the paging view has timed out.
+"""
 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -11,6 +17,35 @@ import discord
 log = logging.getLogger(__name__)
 
 VIEW_TIMEOUT = 300.0
+#: Brief ids in custom ids: Discord allows 100 characters, the prefix takes 15.
+SOURCES_ID = re.compile(r"safeer:sources:(?P<brief>[a-z0-9]+(?:-[a-z0-9]+)*)")
+MAX_PERSISTENT_ID = 85
+
+#: What a press shows, given the interaction and the brief id: set by the bot at start-up
+#: (``bot.chat.commands.briefs``), so that this module stays free of the catalog.
+ShowSources = Callable[[discord.Interaction, str], Awaitable[None]]
+
+
+class SourcesButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=SOURCES_ID.pattern):
+    """The "Sources" button of a /brief answer: shows the brief's exact quotes, privately."""
+
+    show: ShowSources | None = None
+
+    def __init__(self, brief_id: str) -> None:
+        super().__init__(discord.ui.Button(label="Sources", style=discord.ButtonStyle.primary, emoji="📄",
+                                           custom_id=f"safeer:sources:{brief_id}"))
+        self.brief_id = brief_id
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item[Any],
+                             match: re.Match[str], /) -> SourcesButton:
+        return cls(match["brief"])
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        if SourcesButton.show is None:  # pragma: no cover - set before the bot connects
+            await interaction.response.send_message("Sources are not available yet; try again.", ephemeral=True)
+            return
+        await SourcesButton.show(interaction, self.brief_id)
 
 
 class AnswerView(discord.ui.View):
@@ -21,14 +56,13 @@ class AnswerView(discord.ui.View):
     """
 
     def __init__(self, pages: list[discord.Embed], owner_id: int,
-                 sources: Callable[[discord.Interaction], Awaitable[None]] | None = None,
+                 sources: discord.ui.Item[Any] | None = None,
                  timeout: float = VIEW_TIMEOUT) -> None:
         super().__init__(timeout=timeout)
         self.pages = pages
         self.owner_id = owner_id
         self.index = 0
         self.message: discord.InteractionMessage | discord.WebhookMessage | None = None
-        self._sources = sources
         if len(pages) > 1:
             self.previous = discord.ui.Button[AnswerView](label="◀ Previous", style=discord.ButtonStyle.secondary)
             self.next = discord.ui.Button[AnswerView](label="Next ▶", style=discord.ButtonStyle.secondary)
@@ -37,9 +71,7 @@ class AnswerView(discord.ui.View):
             self.add_item(self.previous)
             self.add_item(self.next)
         if sources is not None:
-            button = discord.ui.Button[AnswerView](label="Sources", style=discord.ButtonStyle.primary, emoji="📄")
-            button.callback = self._on_sources  # type: ignore[method-assign]
-            self.add_item(button)
+            self.add_item(sources)
         self._update_buttons()
 
     def _update_buttons(self) -> None:
@@ -66,13 +98,9 @@ class AnswerView(discord.ui.View):
     async def _on_next(self, interaction: discord.Interaction) -> None:
         await self._turn(interaction, +1)
 
-    async def _on_sources(self, interaction: discord.Interaction) -> None:
-        assert self._sources is not None
-        await self._sources(interaction)
-
     async def on_timeout(self) -> None:
         for item in self.children:
-            if isinstance(item, discord.ui.Button):
+            if isinstance(item, discord.ui.Button):  # the persistent Sources button stays pressable
                 item.disabled = True
         if self.message is not None:
             try:

@@ -18,6 +18,7 @@ from .yaml_source import Located, YamlError, load_yaml
 BRIEF_KINDS = ("topic", "person", "document")
 STATUSES = ("occurred", "announced", "planned")
 _ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+MAX_ID = 64
 _TAG = re.compile(r"^[a-z0-9]+(?:[-][a-z0-9]+)*$")
 _BRIEF_KEYS = {"id", "title", "kind", "aliases", "tags", "summary", "facts", "related"}
 _FACT_KEYS = {"text", "source", "quote", "date", "end", "inferred_from", "status"}
@@ -142,6 +143,8 @@ def parse_brief(path: Path, raw: str, *, where: str | None = None) -> tuple[Brie
     brief_id = r.text(data, "id", "id")
     if brief_id and not _ID.match(brief_id):
         r.bad(data.key_lines["id"], "id", "use lower-case letters, digits and hyphens, e.g. energy-lng")
+    elif len(brief_id) > MAX_ID:  # it travels in button ids, which Discord caps at 100 characters
+        r.bad(data.key_lines["id"], "id", f"is {len(brief_id)} characters; keep it to {MAX_ID}")
     elif brief_id and brief_id != path.stem:
         r.bad(data.key_lines["id"], "id", f"'{brief_id}' must match the file name '{path.stem}'")
     title = r.text(data, "title", "title", limit=90)

@@ -112,3 +112,14 @@ def test_corpus_document_needs_metadata(data_copy: tuple[Path, Path]) -> None:
     (corpus / "new-doc.md").write_text("---\nid: new-doc\ntitle: T\n---\n\nText.\n", encoding="utf-8")
     found = problems_of(briefs, corpus)
     assert any("new-doc.md" in p and "author: is required" in p for p in found)
+
+
+def test_brief_ids_longer_than_64_characters_are_refused(tmp_path: Path) -> None:
+    from bot.core.briefs import parse_brief
+
+    long_id = "a" * 65
+    path = tmp_path / f"{long_id}.yaml"
+    brief, problems = parse_brief(path, f"id: {long_id}\ntitle: T\nsummary: S\nfacts:\n  - text: t\n"
+                                        "    source: s\n    quote: q\n")
+    assert brief is None
+    assert [(p.line, p.field) for p in problems] == [(1, "id")] and "keep it to 64" in problems[0].message

@@ -79,6 +79,25 @@ async def test_brief_investment_embed_cites_source_and_sources_button(standin: D
     assert standin.violations == []
 
 
+async def test_sources_button_still_works_after_a_restart(standin: DiscordStandIn, spawn_bot: SpawnBot,
+                                                          data_dir: Path) -> None:
+    first = await start_bot(standin, spawn_bot, data_dir)
+    sent = await standin.send_slash_command("brief", {"topic": "investment"})
+    await first.until(standin.interaction_response(sent))
+    message = standin.original_message(sent)
+    assert message is not None
+    custom_id = buttons(message)["Sources"]
+    assert custom_id == "safeer:sources:investment"
+    assert await first.stop() in (0, -15, 143)
+    again = await spawn_bot("-m", "bot", "run", env={"SAFEER_BRIEFS_DIR": str(data_dir / "briefs"),
+                                                     "SAFEER_CORPUS_DIR": str(data_dir / "corpus")})
+    await again.until(standin.wait_until_ready())
+    press = await standin.send_component(custom_id, message=message)  # a button of the previous process
+    quotes = data_of(await again.until(standin.interaction_response(press)))
+    assert quotes["flags"] & EPHEMERAL and "$2 billion" in quotes["embeds"][0]["description"]
+    assert standin.violations == []
+
+
 async def test_autocomplete_typo_offers_investment_first_and_typed_text_resolves(
         standin: DiscordStandIn, spawn_bot: SpawnBot, data_dir: Path) -> None:
     bot = await start_bot(standin, spawn_bot, data_dir)

@@ -27,7 +27,7 @@ from ..embeds import (
     search_embed,
 )
 from ..limits import CHOICE_NAME, CHOICE_VALUE, CHOICES, shorten
-from ..views import AnswerView
+from ..views import AnswerView, SourcesButton
 
 if TYPE_CHECKING:
     from ..client import SafeerBot
@@ -84,14 +84,24 @@ def register_brief_commands(bot: SafeerBot) -> None:
             answer = brief_answer(brief, dict(library.catalog.documents))
             pages = brief_pages(answer)
 
-        async def show_sources(press: discord.Interaction) -> None:
-            quotes = quote_pages(answer)
-            await press.response.send_message(embeds=quotes[:3], ephemeral=True)
-            for k in range(3, len(quotes), 3):
-                await press.followup.send(embeds=quotes[k:k + 3], ephemeral=True)
-
-        view = AnswerView(pages, interaction.user.id, sources=show_sources)
+        view = AnswerView(pages, interaction.user.id, sources=SourcesButton(brief.id))
         await send_pages(interaction, pages, sources=view)
+
+    async def show_sources(press: discord.Interaction, brief_id: str) -> None:
+        """A Sources button, pressed: the brief's quotes from the catalog loaded now, privately."""
+        library = bot.library
+        brief = library.catalog.briefs.get(brief_id)
+        if brief is None:
+            await press.response.send_message(
+                f"The brief “{safe(brief_id, 80)}” is no longer in the catalog. Try `/brief` again.", ephemeral=True)
+            return
+        quotes = quote_pages(brief_answer(brief, dict(library.catalog.documents)))
+        await press.response.send_message(embeds=quotes[:3], ephemeral=True)
+        for k in range(3, len(quotes), 3):
+            await press.followup.send(embeds=quotes[k:k + 3], ephemeral=True)
+
+    SourcesButton.show = show_sources
+    bot.add_dynamic_items(SourcesButton)
 
     @tree.command(name="search", description="Find the briefs that best match some words")
     @app_commands.describe(query="Any words: a name, a place, a figure, a question")
