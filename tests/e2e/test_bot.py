@@ -211,6 +211,36 @@ async def test_sighup_reloads(standin: DiscordStandIn, spawn_bot: SpawnBot, data
     assert "reload (SIGHUP): 27 briefs, +1 ~0 -0" in bot.output
 
 
+async def test_sources_of_a_brief_removed_since_say_so(standin: DiscordStandIn, spawn_bot: SpawnBot,
+                                                        data_dir: Path) -> None:
+    bot = await start_bot(standin, spawn_bot, data_dir)
+    extra = data_dir / "briefs" / "new-topic.yaml"
+    extra.write_text(
+        "id: new-topic\ntitle: A new topic\nsummary: Added while running.\nfacts:\n"
+        "  - text: The Prime Minister received Khalaf Khalafov.\n    source: pmo-2026-01-30-khalafov-call\n"
+        "    quote: called on Prime Minister Muhammad Shahbaz Sharif\n", encoding="utf-8")
+
+    async def reloaded(count: int) -> None:
+        os.kill(bot.proc.pid, signal.SIGHUP)
+        for _ in range(100):
+            if bot.output.count("reload (SIGHUP)") >= count:
+                return
+            await asyncio.sleep(0.05)
+        raise AssertionError("no reload")
+
+    await reloaded(1)
+    sent = await standin.send_slash_command("brief", {"topic": "new-topic"})
+    await bot.until(standin.interaction_response(sent))
+    message = standin.original_message(sent)
+    assert message is not None
+    extra.unlink()
+    await reloaded(2)
+    press = await standin.send_component(buttons(message)["Sources"], message=message)
+    reply = data_of(await bot.until(standin.interaction_response(press)))
+    assert reply["flags"] & EPHEMERAL and "no longer in the catalog" in reply["content"]
+    assert standin.violations == []
+
+
 async def test_mention_commands_and_typo(standin: DiscordStandIn, spawn_bot: SpawnBot, data_dir: Path) -> None:
     bot = await start_bot(standin, spawn_bot, data_dir)
     await standin.send_message(f"{standin.bot_mention} brief investment")
