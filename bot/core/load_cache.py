@@ -43,7 +43,7 @@ import tempfile
 import threading
 import time
 import weakref
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -544,8 +544,8 @@ class _Cache:
             def keys_of(listing: list[list[Listed]] | None) -> tuple[str, str] | None:
                 if listing is None or not listing[0]:
                     return None
-                corpus_key = self._listing_key(self.setting_key, [_File(*f) for f in listing[1]])
-                return corpus_key, self._listing_key(corpus_key, [_File(*f) for f in listing[0]])
+                corpus_key = self._listing_key(self.setting_key, listing[1])
+                return corpus_key, self._listing_key(corpus_key, listing[0])
 
             known: list[tuple[str, str] | None] = []  # the keys, once the listing is in
 
@@ -566,7 +566,7 @@ class _Cache:
             return None
         self.corpus_key, self.library_key = keys
         self.report.files = len(listing[0]) + len(listing[1])
-        return self._library(named, [_File(*f) for f in listing[0]])
+        return self._library(named, listing[0])
 
     def _header(self) -> tuple[str, str] | None:
         """The cache file's library key and parts key; ("", "") if it is not a cache file, None if
@@ -592,13 +592,13 @@ class _Cache:
         return head[0] == self.library_key, head[1] == self.setting_key
 
     @staticmethod
-    def _listing_key(seed: str, files: list[_File]) -> str:
+    def _listing_key(seed: str, files: Sequence[_File | Listed]) -> str:
         digest = hashlib.sha256(seed.encode())
         for f in files:
             digest.update(f"{f.name}\0{f.link}\0{f.digest}\n".encode("utf-8", "surrogateescape"))
         return digest.hexdigest()
 
-    def _library(self, named: dict[str, Any], files: list[_File]) -> Loaded | None:
+    def _library(self, named: dict[str, Any], files: Sequence[_File | Listed]) -> Loaded | None:
         """The stored library, if whole. Its parts (what each file parsed into) are not read:
         a library is only stored after a load without problems, so each file gave the brief
         named after it and no problem, and every document was used as it is."""
@@ -636,11 +636,13 @@ class _Cache:
         if any(t is None for t in texts):
             self.report.notes.append("a brief is not UTF-8: loading without cache")
             return _fresh(self.briefs_dir, self.corpus_dir, self.report)
+        # The catalog's per-file hashes are of the text; it differs from the bytes (already hashed
+        # by the listing) only where _text() turned \r\n into \n.
+        text_hashes = {f.name: f.digest if b"\r" not in f.data else hashlib.sha256(t.encode()).hexdigest()
+                       for f, t in zip(briefs, texts, strict=True) if t is not None and f.data is not None}
         for f in briefs:
             f.data = None  # the text is all that is needed from here on
         key_of = {f.name: (f.name, f.link, f.digest) for f in briefs}
-        text_hashes = {f.name: hashlib.sha256(t.encode()).hexdigest() for f, t in zip(briefs, texts, strict=True)
-                       if t is not None}
         # Files not parsed before go to every core, starting now, while the corpus is read.
         name_of = namer_in(self.briefs_dir)
         path_of = {f.name: self.briefs_dir / f.name for f in briefs}

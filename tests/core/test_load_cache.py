@@ -285,3 +285,17 @@ def test_a_copied_tree_gets_its_own_cache_entry(data_copy: tuple[Path, Path], ca
     assert report.source == "fresh"  # file paths appear in messages, so another folder is another entry
     assert {Path(b.path).parent.name for b in library.catalog.briefs.values()} == {"briefs"}
     assert all(str(other) in b.path or not Path(b.path).is_absolute() for b in library.catalog.briefs.values())
+
+
+def test_file_hashes_match_the_plain_loader_for_crlf_and_bom_files(data_copy: tuple[Path, Path], cache: Path) -> None:
+    # The load reuses the listing's hash of the bytes where the text is the bytes; CRLF files are
+    # hashed from their text, as load_catalog does.
+    briefs, corpus = data_copy
+    crlf, bom = briefs / "energy-lng.yaml", briefs / "investment.yaml"
+    crlf.write_bytes(crlf.read_bytes().replace(b"\n", b"\r\n"))
+    bom.write_bytes(b"\xef\xbb\xbf" + bom.read_bytes())
+    plain = load_catalog(briefs, corpus)
+    for cache_dir in (None, cache):
+        loaded, _ = load(briefs, corpus, cache_dir)
+        assert dict(loaded.catalog.file_hashes) == dict(plain.file_hashes)
+        assert loaded.catalog.content_hash == plain.content_hash
