@@ -20,6 +20,7 @@ from .core.commands import CommandError, check_query, parse_timeline_args, timel
 from .core.dates import parse_day
 from .core.library import Library
 from .core.problems import DataError
+from .core.when import precision_of
 from .paths import data_dirs
 
 HOME_ZONE = ZoneInfo("Asia/Karachi")
@@ -162,7 +163,7 @@ def cmd_timeline(args: argparse.Namespace) -> int:
         _fail(str(exc))
     docs = library.catalog.documents
     print(json.dumps({"events": [{
-        "date": e.date.iso(), "end": e.end.iso() if e.end else None, "precision": e.date.precision.value,
+        "date": e.date.iso(), "end": e.end.iso() if e.end else None, "precision": precision_of(e.fact),
         "title": e.brief.title, "brief": e.brief.id, "text": e.fact.text, "line": event_text(e),
         "inferred_from": e.fact.inferred_from or None, "status": e.fact.status,
         "sources": [{"id": e.fact.source, "title": docs[e.fact.source].title}],

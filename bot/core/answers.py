@@ -11,8 +11,9 @@ from typing import Any
 
 from .briefs import Brief, Fact
 from .calendar import Anniversary, Event
-from .dates import human_span
 from .documents import Document
+from .when import describe_when as describe_when
+from .when import precision_of
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,7 @@ class FactLine:
         f = self.fact
         return {
             "text": f.text, "date": f.date.iso() if f.date else None,
-            "precision": f.date.precision.value if f.date else None,
+            "precision": precision_of(f),
             "end": f.end.iso() if f.end else None, "inferred_from": f.inferred_from or None,
             "status": f.status, "source": f.source, "quote": f.quote,
         }
@@ -63,19 +64,6 @@ class BriefAnswer:
     summary: str
     facts: tuple[FactLine, ...]
     sources: tuple[SourceRef, ...]
-
-
-def describe_when(fact: Fact) -> str:
-    """How a fact's date reads to a person, saying when it was inferred or is still to come."""
-    if fact.date is None:
-        return ""
-    when = human_span(fact.date, fact.end)
-    notes = []
-    if fact.inferred_from:
-        notes.append(f"inferred from “{fact.inferred_from}”")
-    if fact.status != "occurred":
-        notes.append(fact.status)
-    return f"{when} ({'; '.join(notes)})" if notes else when
 
 
 def source_ref(number: int, doc: Document) -> SourceRef:
@@ -145,7 +133,7 @@ def anniversary_json(item: Anniversary, documents: dict[str, Document]) -> dict[
     return {
         "date": fact.date.iso() if fact.date else None,
         "end": fact.end.iso() if fact.end else None,
-        "precision": fact.date.precision.value if fact.date else None,
+        "precision": precision_of(fact),
         "title": item.event.brief.title, "brief": item.event.brief.id, "text": fact.text,
         "years_ago": item.years_ago,
         "sources": [source_ref(1, doc).to_json()] if doc else [],

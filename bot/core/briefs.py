@@ -7,11 +7,12 @@ field. Checks that need the corpus or other briefs (quotes, sources, duplicate a
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from .dates import PartialDate, Precision
+from .dates import DATE_PRECISIONS, SPAN_PRECISIONS, PartialDate, Precision
 from .problems import Problem, relative
 from .yaml_source import Located, YamlError, load_yaml
 
@@ -21,7 +22,7 @@ _ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 MAX_ID = 64
 _TAG = re.compile(r"^[a-z0-9]+(?:[-][a-z0-9]+)*$")
 _BRIEF_KEYS = {"id", "title", "kind", "aliases", "tags", "summary", "facts", "related"}
-_FACT_KEYS = {"text", "source", "quote", "date", "end", "inferred_from", "status"}
+_FACT_KEYS = {"text", "source", "quote", "date", "end", "precision", "inferred_from", "status"}
 
 
 class Fact(NamedTuple):
@@ -40,10 +41,33 @@ class Fact(NamedTuple):
     end: PartialDate | None = None
     inferred_from: str = ""
     status: str = "occurred"
+    precision: str = ""  # "week" or "range" for a span; "" when the date's own form says it
 
     @property
     def is_event(self) -> bool:
         return self.date is not None
+
+    @property
+    def when_known(self) -> Precision | None:
+        """How precisely the event is dated: the span's precision, else the date's (None if undated)."""
+        if self.date is None:
+            return None
+        return Precision(self.precision) if self.precision else self.date.precision
+
+    @property
+    def is_span(self) -> bool:
+        """True for a week or range: the event happened on one unknown day inside it."""
+        return bool(self.precision)
+
+    def first_day(self) -> dt.date:
+        """The first day the event may have happened on (the fact must be dated)."""
+        assert self.date is not None
+        return self.date.first_day()
+
+    def last_day(self) -> dt.date:
+        """The last day the event may have happened on (or the last of a multi-day event)."""
+        assert self.date is not None
+        return (self.end or self.date).last_day()
 
 
 class Brief(NamedTuple):
@@ -196,12 +220,14 @@ def _parse_fact(r: _Reader, node: Any, field: str, fallback_line: int) -> Fact |
     status = node.get("status", "occurred")
     if status not in STATUSES:
         r.bad(node.key_lines.get("status", node.line), f"{field}.status", f"must be one of {', '.join(STATUSES)}")
-    if end is not None:
+    precision, end = _precision(r, node, field, date, end)
+    if end is not None and not precision:
         end_line = node.key_lines.get("end", node.line)
         if date is None:
             r.bad(end_line, f"{field}.end", "an end date needs a date")
         elif date.precision is not Precision.DAY or end.precision is not Precision.DAY:
-            r.bad(end_line, f"{field}.end", "spans need day precision on both ends")
+            r.bad(end_line, f"{field}.end", "a multi-day event needs day precision on both ends; "
+                  "for 'some time between' use 'precision: range'")
         elif end.first_day() <= date.first_day():
             r.bad(end_line, f"{field}.end", f"{end.iso()} is not after {date.iso()}")
         elif (end.first_day() - date.first_day()).days > 366:
@@ -211,4 +237,45 @@ def _parse_fact(r: _Reader, node: Any, field: str, fallback_line: int) -> Fact |
     if len(r.problems) > before:
         return None
     return Fact(text=text, source=source, quote=quote, line=node.line, date=date, end=end,
-                inferred_from=inferred, status=str(status))
+                inferred_from=inferred, status=str(status), precision=precision)
+
+
+_PRECISION_NAMES = ", ".join(p.value for p in Precision)
+
+
+def _precision(r: _Reader, node: Located, field: str, date: PartialDate | None,
+               end: PartialDate | None) -> tuple[str, PartialDate | None]:
+    """Check a fact's ``precision``; return the span precision ("" if none) and the end to keep.
+
+    ``day``/``month``/``year`` only restate the date's form. ``week`` is seven days from ``date``
+    (``end`` may be left out); ``range`` needs an ``end`` after ``date``, each at any precision.
+    """
+    value = node.get("precision")
+    if value is None:
+        return "", end
+    line, where = node.key_lines.get("precision", node.line), f"{field}.precision"
+    if value not in {p.value for p in Precision}:
+        r.bad(line, where, f"must be one of {_PRECISION_NAMES}")
+        return "", end
+    if date is None:
+        r.bad(line, where, "says how precise the date is, but there is no date")
+        return "", end
+    if value in DATE_PRECISIONS:
+        if value != date.precision.value:
+            r.bad(line, where, f"'{value}' does not match the date {date.iso()} ({date.precision.value})")
+        return "", end
+    assert value in SPAN_PRECISIONS
+    if value == Precision.WEEK:
+        if date.precision is not Precision.DAY:
+            r.bad(line, where, f"a week starts on a day: write its first day, e.g. {date.first_day().isoformat()}")
+            return "", end
+        sunday = date.first_day() + dt.timedelta(days=6)
+        if end is not None and end.first_day() != sunday:
+            r.bad(node.key_lines.get("end", line), f"{field}.end",
+                  f"a week ends six days after it starts: {sunday.isoformat()}, or leave 'end' out")
+        return str(value), PartialDate(sunday.year, sunday.month, sunday.day)
+    if end is None:
+        r.bad(line, where, "a range needs an 'end': the last date the event may have happened on")
+    elif end.first_day() <= date.first_day() or end.last_day() <= date.last_day():
+        r.bad(node.key_lines.get("end", line), f"{field}.end", f"{end.iso()} is not after {date.iso()}")
+    return str(value), end

@@ -1,7 +1,7 @@
 """Events in time: "on this day" anniversaries and the timeline.
 
-Only day-precision events have anniversaries: an event known to the month ("last November") is
-never reported for a specific day. A multi-day event counts on each of its days. An event on
+Only day-precision events have anniversaries: an event known to the month ("last November"), the
+week ("last week") or a range is never reported for a specific day. A multi-day event counts on each of its days. An event on
 29 February is remembered on 28 February in common years, so it is never silently lost.
 """
 
@@ -39,16 +39,16 @@ class Event(NamedTuple):
         return self.fact.end
 
     def days(self) -> list[dt.date]:
-        """Each calendar day the event covers (day precision only)."""
-        if self.date.precision is not Precision.DAY:
+        """Each calendar day the event covers (day precision only; a week or range covers none)."""
+        if self.date.precision is not Precision.DAY or self.fact.precision:
             return []
         first = self.date.first_day()
         last = self.end.first_day() if self.end else first
         return [first + dt.timedelta(days=k) for k in range((last - first).days + 1)]
 
     def sort_key(self) -> tuple[dt.date, int, str, str]:
-        # Month- and year-precision events sort after day events that start in the same span.
-        rank = {Precision.DAY: 0, Precision.MONTH: 1, Precision.YEAR: 2}[self.date.precision]
+        # Week-, range-, month- and year-precision events sort after day events that start in the same span.
+        rank = 1 if self.fact.precision else _RANK[self.date.precision]
         return (self.date.first_day(), rank, self.brief.id, self.fact.text)
 
 
@@ -59,7 +59,7 @@ class Anniversary:
     years_ago: int
 
 
-_RANK = {Precision.DAY: 0, Precision.MONTH: 1, Precision.YEAR: 2}
+_RANK = {Precision.DAY: 0, Precision.WEEK: 1, Precision.MONTH: 1, Precision.YEAR: 2, Precision.RANGE: 1}
 
 
 def events_of(briefs: Iterable[Brief]) -> list[Event]:
@@ -85,7 +85,7 @@ def events_of(briefs: Iterable[Brief]) -> list[Event]:
                 continue
             seen.add(key)
             events.append(Event(brief, fact))
-            rank = 0 if date.day else 1 if date.month else 2
+            rank = 1 if fact.precision else 0 if date.day else 1 if date.month else 2
             days.append(((date.year * 13 + (date.month or 1)) * 32 + (date.day or 1)) * 3 + rank)
     if not events:
         return []
@@ -112,7 +112,7 @@ class Calendar:
         self._by_day: dict[tuple[int, int], list[tuple[Event, dt.date]]] = {}
         for event in self.events:
             date, end = event.fact.date, event.fact.end
-            if date is None or not date.day:
+            if date is None or not date.day or event.fact.precision:  # no anniversary for a week or range
                 continue
             if end is None:  # most events: one day
                 covered = dt.date(date.year, date.month, date.day)
@@ -163,6 +163,6 @@ class Calendar:
             events = events_of(chosen)
         return [
             e for e in events
-            if (start_year is None or e.date.last_day().year >= start_year)
+            if (start_year is None or e.fact.last_day().year >= start_year)
             and (end_year is None or e.date.year <= end_year)
         ]

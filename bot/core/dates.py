@@ -1,7 +1,9 @@
 """Dates that know how precise they are.
 
 A document may date an event to the day ("11-12 July 2024"), the month ("last November") or the
-year ("in 2022"). Keeping the precision stops "on this day" from inventing anniversaries.
+year ("in 2022"); or only to a span: a week ("last week") or a range ("between March and May").
+Keeping the precision stops "on this day" from inventing anniversaries and a curator from having to
+invent a day.
 """
 
 from __future__ import annotations
@@ -15,9 +17,24 @@ _PARSED: dict[str, PartialDate] = {}  # text -> date, filled by PartialDate.pars
 
 
 class Precision(StrEnum):
+    """How much of a date is known.
+
+    DAY, MONTH and YEAR are the precisions of one written date (``2024-07-11``, ``2025-11``,
+    ``2023``). WEEK and RANGE are a fact's: its date and end bound a span in which the event
+    happened on some day nobody reported ("last week": Monday to Sunday).
+    """
+
     DAY = "day"
+    WEEK = "week"
     MONTH = "month"
     YEAR = "year"
+    RANGE = "range"
+
+
+#: The precisions one written date can have (a document's ``published``, a fact's ``date``).
+DATE_PRECISIONS = (Precision.DAY, Precision.MONTH, Precision.YEAR)
+#: The precisions of a span: the fact's ``date`` and ``end`` bound it, no day of it is the event's.
+SPAN_PRECISIONS = (Precision.WEEK, Precision.RANGE)
 
 
 _FORM = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
@@ -109,13 +126,38 @@ MONTHS = ("January", "February", "March", "April", "May", "June", "July", "Augus
           "October", "November", "December")
 
 
-def human_span(start: PartialDate, end: PartialDate | None) -> str:
-    """``11–12 July 2024`` for a span inside one month, else both dates in full."""
+def human_span(start: PartialDate, end: PartialDate | None, precision: str = "") -> str:
+    """``11–12 July 2024`` for a span inside one month, else both dates in full.
+
+    A week reads ``the week of 19–25 January 2026`` and a range ``between March and May 2025``,
+    so neither looks like an event known to the day.
+    """
+    if precision == Precision.WEEK and end is not None:
+        return f"the week of {_compact(start, end, '–')}"
+    if precision == Precision.RANGE and end is not None:
+        return f"between {_compact(start, end, ' and ')}"
     if end is None or end == start:
         return start.human()
-    if start.precision is Precision.DAY and (start.year, start.month) == (end.year, end.month):
-        return f"{start.day}–{end.day} {MONTHS[start.month - 1]} {start.year}"
-    return f"{start.human()} – {end.human()}"
+    return _compact(start, end, "–")
+
+
+def _compact(start: PartialDate, end: PartialDate, joiner: str) -> str:
+    """Two dates with the shared month or year said once: ``19–25 January 2026``, ``March and May 2025``."""
+    if start.precision is Precision.DAY and end.precision is Precision.DAY:
+        if (start.year, start.month) == (end.year, end.month):
+            return f"{start.day}{joiner}{end.day} {MONTHS[start.month - 1]} {start.year}"
+        if start.year == end.year:
+            return f"{start.day} {MONTHS[start.month - 1]}{joiner}{end.human()}"
+    if start.precision is Precision.MONTH and end.precision is Precision.MONTH and start.year == end.year:
+        return f"{MONTHS[start.month - 1]}{joiner}{end.human()}"
+    sep = " – " if joiner == "–" else joiner
+    return f"{start.human()}{sep}{end.human()}"
+
+
+def week_of(day: dt.date) -> tuple[dt.date, dt.date]:
+    """The Monday and Sunday of the (ISO) week holding ``day``."""
+    monday = day - dt.timedelta(days=day.weekday())
+    return monday, monday + dt.timedelta(days=6)
 
 
 _MMDD = re.compile(r"^(\d{1,2})-(\d{1,2})$")

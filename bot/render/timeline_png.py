@@ -64,8 +64,8 @@ def render_timeline_png(events: list[Event], title: str) -> bytes:
         draw.text((axis_x + 20, TOP), "No dated events.", fill=GREY, font=small)
     for k, event in enumerate(shown):
         y = TOP + k * ROW
-        exact = event.date.precision is Precision.DAY
-        when = human_span(event.date, event.end)
+        exact = event.date.precision is Precision.DAY and not event.fact.precision
+        when = human_span(event.date, event.end, event.fact.precision)
         draw.text((24, y), fix(when), fill=INK if exact else GREY, font=small)
         r = 7 if exact else 5
         draw.ellipse([(axis_x - r, y + 8 - r), (axis_x + r, y + 8 + r)], fill=GREEN if exact else "white",
