@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from synthetic import generate, keystrokes, queries, write_tree  # noqa: E402
 
 from tests.e2e.bot_process import BotProcess, bot_env  # noqa: E402
-from tests.e2e.discord_standin import DiscordStandIn  # noqa: E402
+from tests.standin import DiscordStandIn  # noqa: E402
 
 _TIMING = re.compile(r"^(\w+): median ([\d.]+) ms, p99 ([\d.]+) ms \(n=(\d+)\)$")
 

@@ -1,11 +1,10 @@
-"""Fixtures for end-to-end tests: a Discord stand-in per test, and bot subprocesses pointed at it.
+"""Fixtures for the bot's end-to-end tests: a Discord stand-in (``tests.standin``) per test, and bot subprocesses.
 
 ``standin``    a started :class:`DiscordStandIn` with ``World.default()`` (stopped after the test).
 ``spawn_bot``  ``await spawn_bot("-m", "bot", "run", env={...})`` starts ``sys.executable`` with those
                arguments in the repository root, with ``bot_env(standin, tmp_path)`` (plus ``env``);
                returns a :class:`BotProcess`. Every process is stopped after the test, and its
                output printed (pytest shows it when the test fails).
-``mini_bot``   the proof bot (``tests/e2e/mini_bot.py``) started, logged in, commands synced, connected.
 """
 
 from __future__ import annotations
@@ -17,8 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from .bot_process import MINI_BOT, BotProcess, SpawnBot, bot_env
-from .discord_standin import DiscordStandIn
+from tests.standin import DiscordStandIn
+
+from .bot_process import BotProcess, SpawnBot, bot_env
 
 
 @pytest.fixture
@@ -54,10 +54,3 @@ async def spawn_bot(standin: DiscordStandIn, tmp_path: Path) -> AsyncIterator[Sp
         if standin.violations:
             print("--- stand-in violations ---\n" + "\n".join(standin.violations))
 
-
-@pytest.fixture
-async def mini_bot(standin: DiscordStandIn, spawn_bot: SpawnBot) -> BotProcess:
-    proc = await spawn_bot(str(MINI_BOT))
-    await proc.until(standin.wait_for_command_sync())
-    await proc.until(standin.wait_until_ready())
-    return proc

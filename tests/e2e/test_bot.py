@@ -9,8 +9,9 @@ import signal
 from pathlib import Path
 from typing import Any
 
+from tests.standin import DiscordStandIn, RecordedRequest
+
 from .bot_process import BotProcess, SpawnBot
-from .discord_standin import DiscordStandIn, RecordedRequest
 
 ROOT = Path(__file__).resolve().parents[2]
 EPHEMERAL = 64

@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from tests.standin import DiscordStandIn
+
 from .bot_process import BotProcess, SpawnBot
-from .discord_standin import DiscordStandIn
 
 ROOT = Path(__file__).resolve().parents[2]
 KARACHI = ZoneInfo("Asia/Karachi")

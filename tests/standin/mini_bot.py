@@ -1,7 +1,7 @@
 """A tiny real discord.py bot, run as a subprocess by ``test_standin.py`` to prove the stand-in works.
 
     DISCORD_TOKEN=... DISCORD_API_BASE_URL=http://127.0.0.1:PORT/api/v10 \\
-    DISCORD_GATEWAY_URL=ws://127.0.0.1:PORT/gateway python tests/e2e/mini_bot.py
+    DISCORD_GATEWAY_URL=ws://127.0.0.1:PORT/gateway python tests/standin/mini_bot.py
 
 It refuses to start without both URLs, so it can never reach the real Discord. ``/ping [word]``
 (``word`` autocompletes from 40 words, capped at Discord's 25 choices):

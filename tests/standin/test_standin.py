@@ -14,9 +14,8 @@ from typing import Any
 import aiohttp
 import pytest
 
-from .bot_process import MINI_BOT, BotProcess, SpawnBot
-from .discord_standin import DiscordStandIn
-from .standin_checks import PayloadChecker
+from tests.standin import BotProcess, DiscordStandIn, PayloadChecker
+from tests.standin.process import MINI_BOT, SpawnBot
 
 pytestmark = pytest.mark.timeout(30)
 

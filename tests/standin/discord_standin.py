@@ -4,7 +4,8 @@ One aiohttp server on 127.0.0.1 (a free port) serves ``/api/v10/...`` and the ga
 real bot runs as a subprocess pointed at it (``env()`` gives the variables); the test drives it by
 dispatching gateway events and reads back every request the bot made.
 
-In pytest, use the ``standin``, ``spawn_bot`` and ``mini_bot`` fixtures of ``conftest.py``. By hand::
+In pytest, use the ``standin`` and ``spawn_bot`` fixtures (``tests/e2e/conftest.py`` for the bot,
+``tests/standin/conftest.py`` with ``mini_bot`` for the stand-in's own tests). By hand::
 
     async with DiscordStandIn() as standin:          # World.default(): one guild, four users
         env = standin.env()  # DISCORD_TOKEN, DISCORD_API_BASE_URL, DISCORD_GATEWAY_URL
