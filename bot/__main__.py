@@ -22,6 +22,7 @@ from .core.library import Library
 from .core.problems import DataError
 from .core.when import precision_of
 from .paths import data_dirs
+from .settings import load_env_file
 
 HOME_ZONE = ZoneInfo("Asia/Karachi")
 
@@ -204,6 +205,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    load_env_file()  # before choosing: a token in .env means the bot, as for `python -m bot run`
     command = args.command or ("run" if os.environ.get("DISCORD_TOKEN") else "console")
     handlers = {"ask": cmd_ask, "onthisday": cmd_onthisday, "timeline": cmd_timeline, "check": cmd_check,
                 "console": cmd_console, "run": cmd_run}

@@ -35,6 +35,25 @@ class SettingsError(ValueError):
     """A setting is missing or malformed; the message names the variable and what is expected."""
 
 
+class DataFolderError(SettingsError):
+    """A data folder is missing or cannot be read (its own exit code: the setting may be right)."""
+
+
+def load_env_file() -> None:
+    """Read ``.env`` (the current folder's, else the project's) into the environment, without
+    overriding what is already set. ``python -m bot`` calls this before choosing between the bot
+    and the console, so ``./scripts/run`` and ``python -m bot run`` see the same settings.
+    ``SAFEER_NO_DOTENV=1`` skips it (tests run hermetically, ignoring a developer's ``.env``)."""
+    if os.environ.get("SAFEER_NO_DOTENV") == "1":
+        return
+    from dotenv import load_dotenv
+
+    for candidate in (Path.cwd() / ".env", PROJECT_ROOT / ".env"):
+        if candidate.is_file():
+            load_dotenv(candidate, override=False)
+            return
+
+
 def _ids(name: str) -> frozenset[int]:
     raw = os.environ.get(name, "").replace(";", ",")
     out = set()
@@ -84,6 +103,18 @@ def _shards() -> tuple[int | None, tuple[int, ...] | None]:
     return count, tuple(sorted(set(ids)))
 
 
+def _address(name: str) -> tuple[str, int] | None:
+    """``host:port`` (``[::1]:9108`` for IPv6), or None when unset."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return None
+    host, sep, port = raw.rpartition(":")
+    host = host.strip("[]")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise SettingsError(f"{name}: '{raw[:60]}' is not host:port, e.g. 127.0.0.1:9108")
+    return host, int(port)
+
+
 @dataclass(frozen=True)
 class Settings:
     token: Secret
@@ -99,15 +130,14 @@ class Settings:
     reminder_grace_hours: float = 6.0
     shard_count: int | None = None
     shard_ids: tuple[int, ...] | None = None
+    log_format: str = "text"
+    metrics_address: tuple[str, int] | None = None
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_env(cls, briefs: str | None = None, corpus: str | None = None) -> Settings:
         """Read and validate; raise :class:`SettingsError` with one clear message."""
-        if os.environ.get("SAFEER_NO_DOTENV") != "1":  # tests run hermetically, ignoring a developer's .env
-            from dotenv import load_dotenv
-
-            load_dotenv(override=False)
+        load_env_file()
         token = os.environ.get("DISCORD_TOKEN", "").strip()
         if not token:
             raise SettingsError("DISCORD_TOKEN is not set: put the bot token in the environment or in .env "
@@ -120,7 +150,9 @@ class Settings:
         briefs_dir, corpus_dir = data_dirs(briefs, corpus)
         for label, path in (("briefs", briefs_dir), ("corpus", corpus_dir)):
             if not path.is_dir():
-                raise SettingsError(f"the {label} folder {path} does not exist (set SAFEER_{label.upper()}_DIR)")
+                raise DataFolderError(f"the {label} folder {path} does not exist (set SAFEER_{label.upper()}_DIR)")
+            if not os.access(path, os.R_OK | os.X_OK):
+                raise DataFolderError(f"the {label} folder {path} cannot be read by this user")
         state_dir = Path(os.environ.get("SAFEER_STATE_DIR") or PROJECT_ROOT / ".safeer")
         db = os.environ.get("DATABASE_URL") or f"sqlite+aiosqlite:///{state_dir / 'safeer.sqlite3'}"
         api = os.environ.get("DISCORD_API_BASE_URL") or None
@@ -129,24 +161,13 @@ class Settings:
             if url and not url.startswith(("http://", "https://", "ws://", "wss://")):
                 raise SettingsError(f"{name}: '{url[:60]}' is not an http(s) or ws(s) URL")
         shard_count, shard_ids = _shards()
+        log_format = os.environ.get("SAFEER_LOG_FORMAT", "text").strip().lower() or "text"
+        if log_format not in ("text", "json"):
+            raise SettingsError(f"SAFEER_LOG_FORMAT: '{log_format[:20]}' is not text or json")
         return cls(
             token=Secret(token), shard_count=shard_count, shard_ids=shard_ids, briefs_dir=briefs_dir, corpus_dir=corpus_dir, state_dir=state_dir,
             database_url=db, guild_ids=_ids("SAFEER_GUILD_IDS"), operator_ids=_ids("SAFEER_OPERATOR_IDS"),
             log_level=level, api_base_url=api, gateway_url=gateway,
             reminder_grace_hours=_float("SAFEER_REMINDER_GRACE_HOURS", 6.0, 0.0, 23.0),
+            log_format=log_format, metrics_address=_address("SAFEER_METRICS_ADDRESS"),
         )
-
-
-class RedactFilter(logging.Filter):
-    """Replace the token wherever it might appear in a log record (defence in depth)."""
-
-    def __init__(self, secret: Secret) -> None:
-        super().__init__()
-        self._token = secret.reveal()
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if self._token:
-            message = record.getMessage()
-            if self._token in message:
-                record.msg, record.args = message.replace(self._token, "[token redacted]"), None
-        return True

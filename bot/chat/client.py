@@ -20,7 +20,9 @@ from ..core.catalog import CatalogDiff
 from ..core.commands import CommandError, parse_line, run_text_command
 from ..core.library import Library, LibraryHolder
 from ..core.problems import DataError
+from ..logs import set_context
 from ..schedule.scheduler import ReminderScheduler
+from ..schedule.store import ReminderStore
 from ..settings import Settings
 from .limits import CONTENT, pack_lines
 from .metrics import Timings
@@ -29,6 +31,7 @@ from .sync import SyncState, sync_if_changed
 log = logging.getLogger(__name__)
 HOME_ZONE = ZoneInfo("Asia/Karachi")
 EXPIRED_INTERACTION = 10062
+STOP_TIMEOUT = 10.0  # seconds a graceful stop gives posts already being sent
 
 
 @dataclass
@@ -49,6 +52,11 @@ class NotAllowed(app_commands.CheckFailure):
     """A permission check failed; the message tells the person what is needed."""
 
 
+class Stopping(app_commands.CheckFailure):
+    def __init__(self) -> None:
+        super().__init__("Safeer is restarting; please try again in a minute.")
+
+
 class NotOperator(NotAllowed):
     def __init__(self) -> None:
         super().__init__("Only Safeer's operators can do that.")
@@ -61,7 +69,7 @@ class SafeerBot(discord.AutoShardedClient):
     SAFEER_SHARD_IDS, a range of them, so several processes can share a large bot.
     """
 
-    def __init__(self, settings: Settings, library: Library) -> None:
+    def __init__(self, settings: Settings, library: Library, store: ReminderStore | None = None) -> None:
         intents = discord.Intents.none()
         intents.guilds = True
         intents.guild_messages = True  # mention commands; no privileged message-content intent needed
@@ -75,6 +83,7 @@ class SafeerBot(discord.AutoShardedClient):
         self.holder = LibraryHolder(library, settings.briefs_dir, settings.corpus_dir)
         self.tree = app_commands.CommandTree(self)
         self.tree.on_error = self.on_app_command_error  # type: ignore[method-assign]
+        self.tree.interaction_check = self._interaction_check  # type: ignore[method-assign]
         self.timings = Timings()
         self.started_at = dt.datetime.now(dt.UTC)
         self.last_reload: ReloadOutcome | None = None
@@ -82,6 +91,9 @@ class SafeerBot(discord.AutoShardedClient):
         self._reload_lock = asyncio.Lock()
         self._owner_ids: set[int] = set()
         self.reminders: ReminderScheduler | None = None
+        self.store = store  # opened before connecting, so a database problem stops the start early
+        self.stopping = False
+        self._stopped_own = False
 
     @property
     def library(self) -> Library:
@@ -121,10 +133,35 @@ class SafeerBot(discord.AutoShardedClient):
     def is_operator(self, user_id: int) -> bool:
         return user_id in self.settings.operator_ids or user_id in self._owner_ids
 
+    async def _interaction_check(self, interaction: discord.Interaction) -> bool:
+        """Runs before every slash command and autocomplete, in the task that handles it: the ids
+        it sets go on every log line of that command. Refuses new commands once stopping."""
+        command = interaction.command.qualified_name if interaction.command else None
+        set_context(guild=interaction.guild_id, command=command, interaction=interaction.id)
+        if self.stopping:
+            raise Stopping()
+        return True
+
+    def request_stop(self, why: str = "stop") -> None:
+        """SIGTERM/SIGINT: refuse new commands, let posts in flight finish, then close."""
+        if self.stopping:
+            return
+        self.stopping = True
+        log.info("%s received: stopping; posts in flight get up to %.0f s", why, STOP_TIMEOUT)
+        self.loop.create_task(self.close(), name="safeer-stop")
+
     async def close(self) -> None:
-        if self.reminders is not None:
-            await self.reminders.stop()
-            await self.reminders.store.close()
+        """Stop the daily posts (in-flight ones finish or are recorded 'unknown' within
+        ``STOP_TIMEOUT``), close the database, then the gateway and HTTP session."""
+        self.stopping = True
+        if not self._stopped_own:
+            self._stopped_own = True
+            try:
+                if self.reminders is not None:
+                    await self.reminders.stop(STOP_TIMEOUT)
+            finally:
+                if self.store is not None:
+                    await self.store.close()
         await super().close()
 
     # -- reload ------------------------------------------------------------------------------
@@ -160,13 +197,14 @@ class SafeerBot(discord.AutoShardedClient):
     # -- mention commands --------------------------------------------------------------------
 
     async def on_message(self, message: discord.Message) -> None:
-        if message.author.bot or self.user is None:
+        if message.author.bot or self.user is None or self.stopping:
             return
         content = message.content.strip()
         prefix = next((p for p in (f"<@{self.user.id}>", f"<@!{self.user.id}>") if content.startswith(p)), None)
         if prefix is None:
             return
         line = content[len(prefix):].strip()
+        set_context(guild=message.guild.id if message.guild else None, command="mention", message=message.id)
         with self.timings.measure("mention"):
             try:
                 name, arg = parse_line(line or "help")

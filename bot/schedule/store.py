@@ -55,6 +55,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_STALE_AFTER: Final = dt.timedelta(minutes=15)
 _SQLITE_BUSY_TIMEOUT_S: Final = 30.0
+_PG_CONNECT_TIMEOUT_S: Final = 10.0
 _CHUNK: Final = 500  # rows per multi-row INSERT (SQLite's bound-parameter limit)
 
 
@@ -149,6 +150,8 @@ class ReminderStore:
                 raise ValueError("use a SQLite file, not :memory: (each connection would see its own database)")
             Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
             kwargs["connect_args"] = {"timeout": _SQLITE_BUSY_TIMEOUT_S}
+        else:  # a server that does not answer fails a connection in 10 s, not asyncpg's 60
+            kwargs["connect_args"] = {"timeout": _PG_CONNECT_TIMEOUT_S}
         engine = create_async_engine(full, **kwargs)
         if parsed.get_backend_name() == "sqlite":
             _configure_sqlite(engine)
@@ -161,6 +164,11 @@ class ReminderStore:
 
     async def close(self) -> None:
         await self._engine.dispose()
+
+    async def ping(self) -> None:
+        """One round trip to the database (``SELECT 1``); raises when it cannot be reached."""
+        async with self._engine.connect() as conn:
+            await conn.execute(sa.text("SELECT 1"))
 
     @property
     def engine(self) -> AsyncEngine:

@@ -14,7 +14,8 @@ from bot.chat.sync import SyncState, commands_hash
 from bot.core.answers import brief_answer
 from bot.core.briefs import Brief, Fact
 from bot.core.library import Library
-from bot.settings import RedactFilter, Secret, Settings, SettingsError
+from bot.logs import RedactFilter
+from bot.settings import Secret, Settings, SettingsError
 
 
 def embed_ok(embed: discord.Embed) -> None:

@@ -42,7 +42,8 @@ def _when(moment: dt.datetime | None, zone: str) -> str:
 
 async def setup_reminders(bot: SafeerBot) -> None:
     """Open the store, start the scheduler on the bot's loop, and add /reminders."""
-    store = await ReminderStore.open(bot.settings.database_url)
+    store = bot.store if bot.store is not None else await ReminderStore.open(bot.settings.database_url)
+    bot.store = store
     offset = float(os.environ.get("SAFEER_CLOCK_OFFSET_SECONDS", "0") or 0)  # for end-to-end tests only
 
     def clock() -> dt.datetime:
