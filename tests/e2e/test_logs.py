@@ -10,9 +10,9 @@ import pytest
 
 from bot.logs import JsonFormatter, RedactFilter, TextFormatter, set_context
 from bot.settings import Secret
+from tests.standin import DiscordStandIn
 
 from .bot_process import BotProcess, SpawnBot
-from .discord_standin import DiscordStandIn
 
 TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4OQ.GaBcDe.secret-part-of-the-token-0123456789"
 

@@ -21,9 +21,9 @@ from pathlib import Path
 import pytest
 
 from bot.exit_codes import ExitCode
+from tests.standin import DiscordStandIn
 
 from .bot_process import REPO_ROOT, bot_env
-from .discord_standin import DiscordStandIn
 
 TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4OQ.GaBcDe.abcdefghijklmnopqrstuvwxyz0123456789AB"
 UNPRIVILEGED = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] if os.geteuid() == 0 else []
