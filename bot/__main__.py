@@ -37,21 +37,26 @@ def _parser() -> argparse.ArgumentParser:
     p = _Parser(prog="safeer", description="Sourced briefs on Pakistan–Azerbaijan relations.")
     p.add_argument("--briefs", metavar="DIR", help="briefs folder (env SAFEER_BRIEFS_DIR)")
     p.add_argument("--corpus", metavar="DIR", help="corpus folder (env SAFEER_CORPUS_DIR)")
+    # The folders may also come after the subcommand (`safeer check --briefs DIR`); SUPPRESS keeps
+    # a subcommand's parser from overwriting values given before it.
+    folders = _Parser(add_help=False)
+    folders.add_argument("--briefs", metavar="DIR", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    folders.add_argument("--corpus", metavar="DIR", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    sub.add_parser("run", help="run the Discord bot (needs DISCORD_TOKEN)")
-    sub.add_parser("console", help="interactive prompt with the bot's commands, offline")
-    ask = sub.add_parser("ask", help="answer one query (or one per line with --stdin)")
+    sub.add_parser("run", help="run the Discord bot (needs DISCORD_TOKEN)", parents=[folders])
+    sub.add_parser("console", help="interactive prompt with the bot's commands, offline", parents=[folders])
+    ask = sub.add_parser("ask", parents=[folders], help="answer one query (or one per line with --stdin)")
     ask.add_argument("query", nargs="?")
     ask.add_argument("--stdin", action="store_true", help="read one query per line")
     ask.add_argument("--json", action="store_true")
     ask.add_argument("--limit", type=int, default=3)
-    otd = sub.add_parser("onthisday", help="events on a day in past years (default: today in Karachi)")
+    otd = sub.add_parser("onthisday", parents=[folders], help="events on a day in past years (default: today in Karachi)")
     otd.add_argument("day", nargs="?", help="MM-DD or YYYY-MM-DD")
     otd.add_argument("--json", action="store_true")
-    tl = sub.add_parser("timeline", help="all dated events in order")
+    tl = sub.add_parser("timeline", parents=[folders], help="all dated events in order")
     tl.add_argument("topic", nargs="*", help="a brief to limit to, then optional from/to years")
     tl.add_argument("--json", action="store_true")
-    sub.add_parser("check", help="validate briefs and corpus; exit 1 listing every problem")
+    sub.add_parser("check", parents=[folders], help="validate briefs and corpus; exit 1 listing every problem")
     return p
 
 
@@ -173,18 +178,28 @@ def cmd_timeline(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    from .curate.check import check_folders
+    from .curate.versions import folder_commit
+
     briefs, corpus = data_dirs(args.briefs, args.corpus)
-    try:
-        library = Library.load(briefs, corpus)
-    except DataError as exc:
-        for problem in exc.problems:
+    version = folder_commit(briefs)
+    problems = check_folders(briefs, corpus)  # every problem at once, also those the load stops before
+    if not problems:
+        try:
+            library = Library.load(briefs, corpus)
+        except DataError as exc:
+            problems = exc.problems
+    if problems:
+        for problem in problems:
             print(str(problem), file=sys.stderr)
-        print(f"check: {len(exc.problems)} problem(s)", file=sys.stderr)
+        at = f" (briefs at git commit {version})" if version else ""
+        print(f"check: {len(problems)} problem(s){at}", file=sys.stderr)
         return 1
     cat = library.catalog
     facts = sum(len(b.facts) for b in cat.briefs.values())
+    at = f"; briefs at git commit {version}" if version else ""
     print(f"check: OK — {len(cat.briefs)} briefs, {facts} facts, {len(library.calendar.events)} dated events, "
-          f"{len(cat.documents)} documents; every quote found; content hash {cat.content_hash}")
+          f"{len(cat.documents)} documents; every quote found; content hash {cat.content_hash}{at}")
     return 0
 
 

@@ -148,10 +148,14 @@ class _Reader:
             return None
 
 
-def parse_brief(path: Path, raw: str, *, where: str | None = None) -> tuple[Brief | None, list[Problem]]:
+def parse_brief(path: Path, raw: str, *, where: str | None = None,
+                partial: bool = False) -> tuple[Brief | None, list[Problem]]:
     """Parse one brief file; return the brief (or None) and every shape problem found.
 
     ``where`` is how messages name the file (default: its path relative to the working folder).
+    ``partial`` (for ``check``) returns what could be read even when there are problems, so the
+    checks across files (sources, quotes, related ids) run in the same pass instead of after the
+    shape is fixed.
     """
     where = relative(path) if where is None else where
     r = _Reader(where)
@@ -192,19 +196,19 @@ def parse_brief(path: Path, raw: str, *, where: str | None = None) -> tuple[Brie
         r.bad(data.key_lines.get("facts", data.line), "facts", "must be a non-empty list of facts")
         raw_facts = []
     for i, node in enumerate(raw_facts):
-        fact = _parse_fact(r, node, f"facts[{i}]", data.key_lines.get("facts", 1))
+        fact = _parse_fact(r, node, f"facts[{i}]", data.key_lines.get("facts", 1), partial)
         if fact is not None:
             facts.append(fact)
-    if r.problems:
+    if r.problems and not partial:
         return None, r.problems
     return Brief(
-        id=brief_id, title=title, kind=str(kind), aliases=aliases, tags=tags, summary=summary,
+        id=brief_id or path.stem, title=title, kind=str(kind), aliases=aliases, tags=tags, summary=summary,
         facts=tuple(facts), related=related, path=where,
         line_of=tuple(x for pair in data.key_lines.items() for x in pair),
-    ), []
+    ), r.problems
 
 
-def _parse_fact(r: _Reader, node: Any, field: str, fallback_line: int) -> Fact | None:
+def _parse_fact(r: _Reader, node: Any, field: str, fallback_line: int, partial: bool = False) -> Fact | None:
     if not isinstance(node, Located):
         r.bad(fallback_line, field, "must be a mapping with text, source and quote")
         return None
@@ -234,7 +238,7 @@ def _parse_fact(r: _Reader, node: Any, field: str, fallback_line: int) -> Fact |
             r.bad(end_line, f"{field}.end", "a span longer than a year is not an event")
     if inferred and date is None:
         r.bad(node.key_lines["inferred_from"], f"{field}.inferred_from", "says how a date was inferred, but there is no date")
-    if len(r.problems) > before:
+    if len(r.problems) > before and not (partial and source and quote):
         return None
     return Fact(text=text, source=source, quote=quote, line=node.line, date=date, end=end,
                 inferred_from=inferred, status=str(status), precision=precision)

@@ -5,9 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 
+from rapidfuzz import process
+
 from .briefs import Brief, Fact
+from .dates import Precision
 from .documents import Document
 from .problems import Problem
+from .quote_match import describe_misquote
+from .relative_dates import agreeing_days
 from .text import normalise
 
 NamesOf = Callable[[Brief], Iterable[str]]
@@ -31,7 +36,6 @@ def check_briefs(briefs: Iterable[Brief], documents: Mapping[str, Document],
     """
     problems: list[Problem] = []
     seen_ids: dict[str, Brief] = {}
-    owner_of_name: dict[str, Brief] = {}
     all_briefs = list(briefs)
     for brief in all_briefs:
         if brief.id in seen_ids:
@@ -39,19 +43,45 @@ def check_briefs(briefs: Iterable[Brief], documents: Mapping[str, Document],
                                     f"'{brief.id}' is already used by {seen_ids[brief.id].path}"))
             continue
         seen_ids[brief.id] = brief
+    problems += _name_clashes(seen_ids.values(), names_of)
     for brief in seen_ids.values():
-        for name in dict.fromkeys(names_of(brief)):
-            if not name:
-                continue
-            other = owner_of_name.setdefault(name, brief)
-            if other is not brief:
-                problems.append(Problem(brief.path, brief.line("aliases"), "aliases",
-                                        f"'{name}' also names brief '{other.id}' ({other.path})"))
         for rel in brief.related:
             if rel not in seen_ids and rel not in unreadable:
                 problems.append(Problem(brief.path, brief.line("related"), "related",
                                         f"no brief has the id '{rel}'"))
         problems += facts_of(brief) if facts_of is not None else check_facts(brief, documents)
+    return problems
+
+
+def _name_clashes(briefs: Iterable[Brief], names_of: NamesOf) -> list[Problem]:
+    """A name that means two briefs, reported on the file that introduced the clash.
+
+    The rule, the same whatever order the files are read in: a brief's title and id are its own;
+    an alias that repeats another brief's title or id is the intruder, so the problem goes on the
+    alias's file. When both use the name as an alias (or both as a title), neither came first by
+    this rule, and each file gets the problem, naming the other.
+    """
+    holders: dict[str, list[tuple[Brief, bool]]] = {}
+    for brief in briefs:
+        own = {normalise(brief.title), normalise(brief.id.replace("-", " "))}
+        for name in dict.fromkeys(names_of(brief)):
+            if name:
+                holders.setdefault(name, []).append((brief, name in own))
+    problems = []
+    for name, owners in holders.items():
+        if len(owners) < 2:
+            continue
+        titled = [b for b, is_own in owners if is_own]
+        for brief, is_own in owners:
+            if is_own:  # the name is this brief's own: only another brief's own name clashes with it
+                others = [b for b in titled if b is not brief]
+                if not others:
+                    continue
+            else:
+                others = titled or [b for b, _ in owners if b is not brief]
+            names = ", ".join(f"'{b.id}' ({b.path})" for b in others)
+            key = "title" if is_own else "aliases"
+            problems.append(Problem(brief.path, brief.line(key), key, f"'{name}' also names brief {names}"))
     return problems
 
 
@@ -66,13 +96,22 @@ def check_facts(brief: Brief, documents: Mapping[str, Document]) -> list[Problem
 def _check_fact(brief: Brief, i: int, fact: Fact, documents: Mapping[str, Document]) -> list[Problem]:
     where, field = brief.path, f"facts[{i}]"
     doc = documents.get(fact.source)
-    if doc is None:
-        known = ", ".join(sorted(documents)) or "none"
-        return [Problem(where, fact.line, f"{field}.source", f"unknown document '{fact.source}' (known: {known})")]
     problems = []
+    if doc is None:
+        guess = process.extractOne(fact.source, list(documents), score_cutoff=80) if documents else None
+        if guess is None:
+            known = ", ".join(sorted(documents)[:10]) or "none"
+            more = f" and {len(documents) - 10} more" if len(documents) > 10 else ""
+            return [Problem(where, fact.line, f"{field}.source",
+                            f"unknown document '{fact.source}' (known: {known}{more})")]
+        # Check the rest against the document meant, so its problems show in this run, not the next.
+        doc = documents[guess[0]]
+        problems.append(Problem(where, fact.line, f"{field}.source",
+                                f"unknown document '{fact.source}'; did you mean '{doc.id}'? "
+                                "(the quote and date were checked against that document)"))
     if not doc.contains_quote(fact.quote):
-        problems.append(Problem(where, fact.line, f"{field}.quote",
-                                f"not found in {doc.id}: \"{fact.quote[:80]}\""))
+        problems.append(Problem(where, fact.line, f"{field}.quote", describe_misquote(fact.quote, doc.folded, doc.id)))
+    problems += _check_inferred_day(where, field, fact, doc)
     if fact.date is not None:
         published = doc.published.last_day()
         if fact.date.first_day() > published and fact.status == "occurred":
@@ -82,3 +121,19 @@ def _check_fact(brief: Brief, i: int, fact: Fact, documents: Mapping[str, Docume
                 "mark the fact 'status: announced' or 'planned' if the document announces it",
             ))
     return problems
+
+
+def _check_inferred_day(where: str, field: str, fact: Fact, doc: Document) -> list[Problem]:
+    """``inferred_from: today`` (or "yesterday", a weekday) must give the date the document's day gives."""
+    if fact.date is None or not fact.inferred_from or doc.published.precision is not Precision.DAY:
+        return []
+    published = doc.published.first_day()
+    days = agreeing_days(fact.inferred_from, published)
+    if days is None:
+        return []
+    if fact.date.precision is Precision.DAY and not fact.precision and fact.date.first_day() in days:
+        return []
+    expected = " or ".join(d.isoformat() for d in days)
+    return [Problem(where, fact.line, f"{field}.date",
+                    f"{fact.date.iso()} disagrees with inferred_from \"{fact.inferred_from}\" in a document dated "
+                    f"{doc.published.iso()} ({published.strftime('%A')}): the date is {expected}")]

@@ -1,0 +1,80 @@
+"""``check`` for curators: every problem of the briefs and corpus in one run.
+
+The load stops at a brief whose shape is wrong, so its sources, quotes and related ids would only
+be checked once the shape is fixed: problems came in stages. Here every brief is read as far as
+it can be (:func:`bot.core.briefs.parse_brief` with ``partial``), and the checks across files run
+on all of them at once. It also holds the curators' convention that every corpus document has its
+own ``doc-<document id>`` brief.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Set
+from pathlib import Path
+
+from ..core.briefs import Brief, parse_brief
+from ..core.documents import Document, load_corpus
+from ..core.problems import Problem, relative
+from ..core.validate import check_briefs
+
+DOC_PREFIX = "doc-"
+
+
+def doc_brief_id(document_id: str) -> str:
+    """The id of a document's own brief: ``doc-`` and the document's id."""
+    return DOC_PREFIX + document_id
+
+
+def check_folders(briefs_dir: Path, corpus_dir: Path) -> list[Problem]:
+    """Every problem of the two folders, sorted by file and line; empty when the data is clean."""
+    documents, problems = load_corpus(corpus_dir)
+    broken_docs = {p.stem for p in corpus_dir.glob("*.md")} - set(documents) if corpus_dir.is_dir() else set()
+    briefs: list[Brief] = []
+    unreadable: set[str] = set()
+    if not briefs_dir.is_dir():
+        problems.append(Problem(relative(briefs_dir), 0, "", "folder not found"))
+    else:
+        paths = sorted(briefs_dir.glob("*.yaml"))
+        if not paths:
+            problems.append(Problem(relative(briefs_dir), 0, "", "no *.yaml briefs in this folder"))
+        for path in paths:
+            try:
+                raw = path.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as exc:
+                problems.append(Problem(relative(path), 0, "", f"cannot read: {exc}"))
+                unreadable.add(path.stem)
+                continue
+            brief, found = parse_brief(path, raw, partial=True)
+            problems += found
+            if brief is None:
+                unreadable.add(path.stem)
+            else:
+                briefs.append(brief)
+    for problem in check_briefs(briefs, documents, frozenset(unreadable)):
+        # A source whose corpus file has its own problems is reported there, once.
+        if not any(f"unknown document '{d}'" in problem.message for d in broken_docs):
+            problems.append(problem)
+    if briefs_dir.is_dir():
+        problems += missing_doc_briefs(briefs, documents, unreadable)
+    return sorted(set(problems))
+
+
+def missing_doc_briefs(briefs: list[Brief], documents: Mapping[str, Document],
+                       unreadable: Set[str] = frozenset()) -> list[Problem]:
+    """Each document needs a ``doc-<id>`` brief of kind ``document`` that cites it."""
+    by_id = {b.id: b for b in briefs}
+    problems = []
+    for doc in documents.values():
+        want = doc_brief_id(doc.id)
+        brief = by_id.get(want)
+        if brief is None:
+            if want not in unreadable:
+                problems.append(Problem(doc.path, 1, "", f"has no brief '{want}'; each document has one: "
+                                        f"python -m bot draft {doc.id} --out briefs/{want}.yaml"))
+        elif brief.kind != "document":
+            problems.append(Problem(brief.path, brief.line("kind"), "kind",
+                                    "a doc-* brief is the brief of a document: use 'kind: document'"))
+        elif doc.id not in brief.sources:
+            problems.append(Problem(brief.path, brief.line("facts"), "facts",
+                                    f"the brief of document '{doc.id}' cites it in none of its facts"))
+    return problems
