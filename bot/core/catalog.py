@@ -57,7 +57,8 @@ def diff(old: Catalog, new: Catalog) -> CatalogDiff:
 
 def _comparable(brief: Brief) -> tuple[object, ...]:
     # Line numbers move when a curator edits above a fact; that is not a change of content.
-    facts = tuple((f.text, f.source, f.quote, f.date, f.end, f.inferred_from, f.status) for f in brief.facts)
+    facts = tuple((f.text, f.source, f.quote, f.date, f.end, f.inferred_from, f.status, f.precision)
+                  for f in brief.facts)
     return (brief.title, brief.kind, brief.aliases, brief.tags, brief.summary, facts, brief.related)
 
 
