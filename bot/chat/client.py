@@ -11,21 +11,23 @@ import logging
 import signal
 import time
 from dataclasses import dataclass, field
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import discord
 from discord import app_commands
 
+from .. import metrics
 from ..core.catalog import CatalogDiff
 from ..core.commands import CommandError, parse_line, run_text_command
 from ..core.library import Library, LibraryHolder
 from ..core.problems import DataError
 from ..logs import set_context
+from ..metrics import Timings
 from ..schedule.scheduler import ReminderScheduler
 from ..schedule.store import ReminderStore
 from ..settings import Settings
 from .limits import CONTENT, pack_lines
-from .metrics import Timings
 from .sync import SyncState, sync_if_changed
 
 log = logging.getLogger(__name__)
@@ -85,6 +87,7 @@ class SafeerBot(discord.AutoShardedClient):
         self.tree.on_error = self.on_app_command_error  # type: ignore[method-assign]
         self.tree.interaction_check = self._interaction_check  # type: ignore[method-assign]
         self.timings = Timings()
+        _count_catalog(library)
         self.started_at = dt.datetime.now(dt.UTC)
         self.last_reload: ReloadOutcome | None = None
         self.loaded_at = self.started_at
@@ -138,6 +141,7 @@ class SafeerBot(discord.AutoShardedClient):
         it sets go on every log line of that command. Refuses new commands once stopping."""
         command = interaction.command.qualified_name if interaction.command else None
         set_context(guild=interaction.guild_id, command=command, interaction=interaction.id)
+        interaction.extras["safeer_started"] = time.perf_counter()
         if self.stopping:
             raise Stopping()
         return True
@@ -188,10 +192,12 @@ class SafeerBot(discord.AutoShardedClient):
                 self.loaded_at = dt.datetime.now(dt.UTC)
                 outcome = ReloadOutcome(True, trigger, self.loaded_at, change=change,
                                         seconds=time.perf_counter() - start)
+                _count_catalog(new)
                 log.info("reload (%s): %d briefs, +%d ~%d -%d, hash %s, %.2fs", trigger, len(new.catalog),
                          len(change.added), len(change.changed), len(change.removed),
                          new.catalog.content_hash, outcome.seconds)
             self.last_reload = outcome
+            metrics.reload_done(outcome.ok, outcome.seconds)
             return outcome
 
     # -- mention commands --------------------------------------------------------------------
@@ -226,10 +232,17 @@ class SafeerBot(discord.AutoShardedClient):
 
     # -- errors ------------------------------------------------------------------------------
 
+    async def on_app_command_completion(self, interaction: discord.Interaction,
+                                        command: app_commands.Command[Any, ..., Any] | app_commands.ContextMenu) -> None:
+        _count_command(interaction, "ok")
+
     async def on_app_command_error(self, interaction: discord.Interaction,
                                    error: app_commands.AppCommandError) -> None:
         original = getattr(error, "original", error)
-        if isinstance(original, discord.NotFound) and original.code == EXPIRED_INTERACTION:
+        expired = isinstance(original, discord.NotFound) and original.code == EXPIRED_INTERACTION
+        refused = isinstance(error, app_commands.CommandOnCooldown | UserFacingError | app_commands.CheckFailure)
+        _count_command(interaction, "expired" if expired else "refused" if refused else "error")
+        if expired:
             log.info("interaction %s expired before we answered (10062); ignored", interaction.id)
             return
         if isinstance(error, app_commands.CommandOnCooldown):
@@ -249,3 +262,18 @@ class SafeerBot(discord.AutoShardedClient):
                 await interaction.response.send_message(text, ephemeral=True)
         except discord.HTTPException as exc:
             log.info("could not tell the user about an error: %s", exc)
+
+
+def _count_catalog(library: Library) -> None:
+    cat = library.catalog
+    metrics.catalog_loaded(len(cat.briefs), sum(len(b.facts) for b in cat.briefs.values()), len(cat.documents),
+                           cat.content_hash)
+
+
+def _count_command(interaction: discord.Interaction, outcome: str) -> None:
+    """Commands only: autocomplete has no outcome worth counting (and is timed in ``timings``)."""
+    if interaction.type is not discord.InteractionType.application_command:
+        return
+    started = interaction.extras.get("safeer_started")
+    name = interaction.command.qualified_name if interaction.command else "unknown"
+    metrics.command_done(name, outcome, time.perf_counter() - started if started else 0.0)

@@ -22,6 +22,7 @@ from ..exit_codes import ExitCode, StartError
 from ..logs import setup_logging
 from ..schedule.store_open import StoreOpenError, open_store
 from ..settings import DataFolderError, Settings, SettingsError
+from .client import SafeerBot
 from .endpoints import configure_endpoints
 
 log = logging.getLogger("bot")
@@ -87,9 +88,28 @@ async def _serve(settings: Settings, library: Library) -> int:
         store = await open_store(settings.database_url)
     except StoreOpenError as exc:
         raise StartError(_STORE_CODES[exc.problem], str(exc)) from None
-    from .client import SafeerBot
-
     client = SafeerBot(settings, library, store)
+    service = None
+    if settings.metrics_address is not None:
+        from .service_http import ServiceHttp
+
+        host, port = settings.metrics_address
+        service = ServiceHttp(client, host, port)
+        try:
+            await service.start()
+        except OSError as exc:
+            await store.close()
+            raise StartError(ExitCode.BAD_SETTING, f"SAFEER_METRICS_ADDRESS: cannot listen on {host}:{port} "
+                             f"({exc.strerror or exc})") from None
+    try:
+        await _run_client(client, settings, library)
+    finally:
+        if service is not None:
+            await service.stop()
+    return int(ExitCode.OK)
+
+
+async def _run_client(client: SafeerBot, settings: Settings, library: Library) -> None:
     async with client:
         try:
             await client.login(settings.token.reveal())
@@ -105,4 +125,3 @@ async def _serve(settings: Settings, library: Library) -> int:
             loop.add_signal_handler(sig, client.request_stop, sig.name)
         log.info("starting with %d briefs (hash %s)", len(library.catalog), library.catalog.content_hash)
         await client.connect()
-    return int(ExitCode.OK)

@@ -42,6 +42,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from .. import metrics
 from . import planner
 from .models import UTC, GuildSettings, LedgerEntry, ReminderStatus
 from .planner import InvalidSetting, Slot
@@ -268,6 +269,7 @@ class ReminderScheduler:
                 report.expired = await self.store.expire_stale_claims(self.config.stale_claim_after, now=now)
             except Exception:
                 log.exception("could not check for stale claims")
+            metrics.daily_post("unknown", count=len(report.expired))
             for e in report.expired:
                 log.warning("guild %s: post for %s has no recorded outcome; marked 'unknown', not re-posted",
                             e.guild_id, e.local_date)
@@ -298,6 +300,7 @@ class ReminderScheduler:
             if missed:
                 try:
                     await self.store.record_missed(missed, now=now)
+                    metrics.daily_post("skipped", count=len(missed))
                 except Exception:
                     log.exception("could not record %d missed posts; will retry next pass", len(missed))
                     self._unrecorded = missed
@@ -370,6 +373,7 @@ class ReminderScheduler:
         if planner.lateness(post.slot, now) > self.config.grace:
             reason = f"missed: still queued {_human(self.config.grace)} after {s.time} ({s.timezone})"
             await self.store.record_missed([MissedSlot(g, day, post.slot.at, reason)], now=now)
+            metrics.daily_post("skipped")
             return None
         if not await self.store.claim(g, day, post.slot.at, channel_id=s.channel_id, owner=self.owner, now=now):
             log.info("guild %s: the %s post was already decided elsewhere; not posting", g, day)
@@ -381,9 +385,11 @@ class ReminderScheduler:
             log.exception("guild %s: composing the %s post failed", g, day)
             await self.store.mark_failed(g, day, f"composing the post failed: {exc!r}", permanent=False,
                                          attempts=0, counts=False, now=now)
+            metrics.daily_post("failed", "compose")
             return None
         if content is None or not content.strip():
             await self.store.mark_skipped(g, day, "skipped: no events to post", now=now)
+            metrics.daily_post("skipped")
             return None
         late = planner.lateness(post.slot, now)
         if late > self.config.late_note_after:
@@ -404,6 +410,7 @@ class ReminderScheduler:
         if outcome.kind == "sent":
             assert outcome.message_id is not None
             mid = outcome.message_id
+            metrics.daily_post("late" if post.note else "sent")
             await self._persist(lambda: self.store.mark_sent(g, day, mid, attempts=outcome.attempts,
                                                               note=post.note, sent_at=now))
             return
@@ -415,9 +422,11 @@ class ReminderScheduler:
             return
         if outcome.kind == "interrupted":
             note = "outcome unknown: the bot stopped during a send that may have reached Discord; not re-posted"
+            metrics.daily_post("unknown")
             await self._persist(lambda: self.store.mark_unknown(g, day, note, now=now))
             return
         text = describe_error(outcome.error)
+        metrics.daily_post("failed", _failure_reason(outcome.error))
         count = await self._persist(lambda: self.store.mark_failed(
             g, day, text, permanent=outcome.permanent, attempts=outcome.attempts, now=now))
         log.warning("guild %s: the %s post failed after %d attempt(s): %s", g, day, outcome.attempts, text)
@@ -581,6 +590,15 @@ class ReminderScheduler:
         if len(content) > self.config.max_length:
             content = content[: self.config.max_length - 1] + "…"
         return await self.queue.send_now(s.channel_id, content, nonce="test" + uuid.uuid4().hex[:21])
+
+
+def _failure_reason(error: BaseException | None) -> str:
+    """A short, bounded label: ``http_403``, ``http_404``, ``retries_exhausted``, ``other``."""
+    if isinstance(error, PermanentSendError):
+        return f"http_{error.status}"
+    if isinstance(error, TransientSendError):
+        return "retries_exhausted"
+    return "other"
 
 
 def _schedule_key(s: GuildSettings) -> tuple[object, ...]:
