@@ -46,7 +46,7 @@ import rapidfuzz  # noqa: E402
 import yaml  # noqa: E402
 from rapidfuzz import fuzz, process  # noqa: E402
 
-from benchmarks import synthetic  # noqa: E402
+from benchmarks import answers, synthetic  # noqa: E402
 from benchmarks.reference import ExhaustiveSearch  # noqa: E402
 from bot.core import load_cache  # noqa: E402
 from bot.core.briefs import Brief  # noqa: E402
@@ -520,8 +520,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=None, help="repetitions per measurement (median reported)")
     parser.add_argument("--sizes", default=None, help="comma-separated search sizes (default 1000,10000,100000)")
     parser.add_argument("--no-reload", action="store_true", help="skip the reload stall measurement")
-    parser.add_argument("--parts", default="search,start,reload,real",
-                        help="comma-separated subset of: search,start,reload,real")
+    parser.add_argument("--parts", default="search,start,reload,real,answers",
+                        help="comma-separated subset of: search,start,reload,real,answers")
     args = parser.parse_args(argv)
     runs = args.runs or (2 if args.quick else 3)
     sizes = [int(s) for s in args.sizes.split(",")] if args.sizes else ([1000] if args.quick else [1000, 10000, 100000])
@@ -551,6 +551,9 @@ def main(argv: list[str] | None = None) -> int:
             result["reload"] = {"10000": bench_reload(10_000, work, synthetic.queries(syn, 60))}
         if "real" in parts:
             result["real"] = bench_real(runs)
+        if "answers" in parts:
+            result["answers"] = answers.run(args.quick, 1 if args.quick else runs)
+            print(answers.table(result["answers"]), file=sys.stderr)
     values = {}
     if result["search"]:
         values["search_p99_vs_rapidfuzz_p99"] = result["search"][0]["search_p99_vs_rapidfuzz_p99"]
@@ -559,6 +562,7 @@ def main(argv: list[str] | None = None) -> int:
         values["cached_start_vs_yaml_parse"] = result["start"][0]["cached_start_vs_yaml_parse"]
         values["fresh_start_vs_yaml_parse"] = result["start"][0]["fresh_no_cache_vs_yaml_parse"]
     result["gates"] = {k: {"value": v, "limit": GATES[k], "ok": v < GATES[k]} for k, v in values.items()}
+    result["gates"].update(result.get("answers", {}).get("gates", {}))
     result["seconds"] = round(time.perf_counter() - began, 1)
     result["peak_rss_mb_this_process"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     print(table(result), file=sys.stderr)

@@ -12,14 +12,16 @@ import json
 import os
 import sys
 from collections.abc import Sequence
-from typing import Any, NoReturn
+from typing import NoReturn
 from zoneinfo import ZoneInfo
 
-from .core.answers import anniversary_json, answer_json, brief_answer, event_text, render_day_text
-from .core.commands import CommandError, check_query, parse_timeline_args, timeline_events, timeline_text
+from .core.answers import anniversary_json, event_text, render_day_text
+from .core.ask import AskResult, ask, ask_json, render_ask_text
+from .core.commands import CommandError, parse_timeline_args, timeline_events, timeline_text
 from .core.dates import parse_day
 from .core.library import Library
 from .core.problems import DataError
+from .core.question import clean_question
 from .core.when import precision_of
 from .paths import data_dirs
 from .settings import load_env_file
@@ -77,31 +79,15 @@ def _load(args: argparse.Namespace) -> Library:
         raise SystemExit(1) from None
 
 
-def _ask_one(library: Library, query: str, limit: int) -> dict[str, Any]:
-    q = check_query(query)
-    result = library.index.search(q, limit=limit)
-    docs = dict(library.catalog.documents)
-    return {
-        "query": q,
-        "results": [answer_json(brief_answer(m.brief, docs), m.score) for m in result.matches],
-        "suggestions": list(result.suggestions),
-    }
+def _ask_one(library: Library, query: str, limit: int) -> AskResult:
+    return ask(library, query, dt.datetime.now(HOME_ZONE).date(), limit)
 
 
-def _print_ask(payload: dict[str, Any], as_json: bool) -> None:
+def _print_ask(result: AskResult, limit: int, as_json: bool) -> None:
     if as_json:
-        print(json.dumps(payload, ensure_ascii=False))
-        return
-    if not payload["results"]:
-        more = f" Did you mean: {'; '.join(payload['suggestions'])}?" if payload["suggestions"] else ""
-        print(f"Nothing in the briefs matches '{payload['query']}'.{more}")
-        return
-    for k, r in enumerate(payload["results"]):
-        if k:
-            print("\n" + "—" * 40 + "\n")
-        print(r["text"])
-    if payload["suggestions"]:
-        print(f"\nDid you mean: {'; '.join(payload['suggestions'])}?")
+        print(json.dumps(ask_json(result, limit), ensure_ascii=False))
+    else:
+        print(render_ask_text(result))
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
@@ -112,23 +98,23 @@ def cmd_ask(args: argparse.Namespace) -> int:
         for line in sys.stdin:
             line = line.rstrip("\n")
             try:
-                payload = _ask_one(library, line, args.limit)
+                _print_ask(_ask_one(library, line, args.limit), args.limit, args.json)
             except CommandError as exc:
-                payload = {"query": line[:200], "error": str(exc), "results": [], "suggestions": []}
-            if "error" in payload and not args.json:
-                print(payload["error"])
-            else:
-                _print_ask(payload, as_json=args.json)
+                if args.json:
+                    print(json.dumps({"query": line[:200], "error": str(exc), "results": [], "suggestions": [],
+                                      "answer": None}, ensure_ascii=False))
+                else:
+                    print(exc)
             sys.stdout.flush()
         return 0
     if args.query is None:
-        _fail("ask needs a query, e.g. safeer ask \"LNG\" (or --stdin)")
+        _fail("ask needs a question, e.g. safeer ask \"when did Aliyev visit Pakistan?\" (or --stdin)")
     try:
-        check_query(args.query)
+        clean_question(args.query)
     except CommandError as exc:
         _fail(str(exc))
     library = _load(args)
-    _print_ask(_ask_one(library, args.query, args.limit), args.json)
+    _print_ask(_ask_one(library, args.query, args.limit), args.limit, args.json)
     return 0
 
 

@@ -16,6 +16,7 @@ from .answers import brief_answer, event_text, render_brief_text, render_day_tex
 from .calendar import Event
 from .dates import parse_day
 from .documents import Document
+from .errors import CommandError as CommandError  # re-exported: faces import it from here
 from .library import Library
 from .text import clean_user_text, normalise
 
@@ -43,10 +44,6 @@ COMMANDS = (
     CommandInfo("help", "help", "Every command, with an example.", "help"),
 )
 NAMES = tuple(c.name for c in COMMANDS)
-
-
-class CommandError(ValueError):
-    """Input a person can fix; the message says how."""
 
 
 def suggest_command(name: str) -> str | None:

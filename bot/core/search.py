@@ -308,6 +308,14 @@ class SearchIndex:
 
     # -- word expansion -------------------------------------------------------------------
 
+    def normalised_names(self, i: int) -> list[str]:
+        """The names of brief ``i`` (in :attr:`briefs` order), normalised as the index holds them."""
+        return self._name_norm[self._name_start[i] : self._name_start[i + 1]]
+
+    def expand(self, word: str) -> tuple[tuple[str, float], ...]:
+        """Vocabulary words a (normalised) word may mean, misspelt or not, with a similarity in 0..1."""
+        return self._expand(word, False)
+
     def _expand(self, word: str, allow_prefix: bool) -> tuple[tuple[str, float], ...]:
         """Vocabulary words this query word may mean, with a similarity in 0..1."""
         key = (word, allow_prefix)

@@ -21,7 +21,7 @@ def test_ask_json_shape() -> None:
     out = safeer("ask", "azerbijan invesment", "--json")
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
-    assert set(data) == {"query", "results", "suggestions"}
+    assert set(data) == {"query", "results", "suggestions", "answer"}
     first = data["results"][0]
     assert first["id"] == "investment"
     assert set(first) == {"id", "title", "score", "text", "facts", "sources"}
