@@ -449,7 +449,7 @@ def bench_reload(n: int, work: Path, qs: list[synthetic.Query], reps: int = 3) -
 
 
 def bench_real(runs: int) -> dict[str, Any]:
-    from bot.core.commands import COMMANDS, run_text_command
+    from bot.core.commands import COMMANDS, TextRun
     from bot.core.library import Library
     from tests.core.test_search import EXPECTED_FIRST, UNRELATED
 
@@ -463,12 +463,14 @@ def bench_real(runs: int) -> dict[str, Any]:
     today = dt.date(2025, 7, 11)
     commands: dict[str, Any] = {}
     for info in COMMANDS:
+        if info.run is None:
+            continue
         name, _, arg = info.example.partition(" ")
         args = [arg] if name not in ("brief", "search") else [arg, *queries[:20]]
 
-        def run(a: str, name: str = name) -> None:
+        def run(a: str, command: TextRun = info.run) -> None:
             with contextlib.suppress(ValueError):
-                run_text_command(library, name, a, today)
+                command(library, a, today)
 
         commands[name] = median_of_runs([summary_ms(timed(run, args, clear)) for _ in range(runs)])
     worst = max(v["p99_ms"] for v in commands.values())

@@ -7,26 +7,21 @@ console otherwise. Bad input gets one line on stderr and exit code 2, never a tr
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
-import os
 import sys
 from collections.abc import Sequence
 from typing import NoReturn
-from zoneinfo import ZoneInfo
 
-from .core.answers import anniversary_json, event_text, render_day_text
+from .core import queries
+from .core.answers import anniversary_json
 from .core.ask import AskResult, ask, ask_json, render_ask_text
-from .core.commands import CommandError, parse_timeline_args, timeline_events, timeline_text
-from .core.dates import parse_day
 from .core.library import Library
 from .core.problems import DataError
 from .core.question import clean_question
-from .core.when import precision_of
-from .paths import data_dirs
-from .settings import load_env_file
-
-HOME_ZONE = ZoneInfo("Asia/Karachi")
+from .core.results import CommandError, NotFound
+from .core.text_render import render_text
+from .core.when import home_today, precision_of
+from .settings import data_dirs, load_env_file, token_is_set
 
 
 class _Parser(argparse.ArgumentParser):
@@ -80,7 +75,7 @@ def _load(args: argparse.Namespace) -> Library:
 
 
 def _ask_one(library: Library, query: str, limit: int) -> AskResult:
-    return ask(library, query, dt.datetime.now(HOME_ZONE).date(), limit)
+    return ask(library, query, home_today(), limit)
 
 
 def _print_ask(result: AskResult, limit: int, as_json: bool) -> None:
@@ -119,47 +114,40 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 
 def cmd_onthisday(args: argparse.Namespace) -> int:
-    today = dt.datetime.now(HOME_ZONE).date()
     try:
-        month, day, year = parse_day(args.day) if args.day else (today.month, today.day, today.year)
-    except ValueError as exc:
+        queries.parse_day_arg(args.day, home_today())  # a bad date fails before the data is loaded
+    except CommandError as exc:
         _fail(str(exc))
     library = _load(args)
-    year = year or today.year
-    items = library.calendar.on_this_day(month, day, year)
-    docs = dict(library.catalog.documents)
+    day = queries.on_this_day(library, args.day, home_today())
     if args.json:
-        print(json.dumps({"day": f"{month:02d}-{day:02d}",
-                          "events": [anniversary_json(i, docs) for i in items]}, ensure_ascii=False))
+        docs = dict(library.catalog.documents)
+        print(json.dumps({"day": f"{day.month:02d}-{day.day:02d}",
+                          "events": [anniversary_json(i, docs) for i in day.items]}, ensure_ascii=False))
     else:
-        print(render_day_text(dt.date(2000, month, day).strftime("%-d %B"), items, docs))
+        print(render_text(day))
     return 0
 
 
 def cmd_timeline(args: argparse.Namespace) -> int:
-    arg = " ".join(args.topic)
     try:
-        parse_timeline_args(arg)  # bad years fail before the data is loaded
+        topic, start, end = queries.parse_timeline_args(" ".join(args.topic))  # bad years fail before loading
     except CommandError as exc:
         _fail(str(exc))
     library = _load(args)
+    result = queries.timeline(library, topic, start, end)
+    if isinstance(result, NotFound):
+        _fail(result.text())
     if not args.json:
-        try:
-            print(timeline_text(library, arg))
-        except CommandError as exc:
-            _fail(str(exc))
+        print(render_text(result))
         return 0
-    try:
-        events = timeline_events(library, arg)
-    except CommandError as exc:
-        _fail(str(exc))
     docs = library.catalog.documents
     print(json.dumps({"events": [{
         "date": e.date.iso(), "end": e.end.iso() if e.end else None, "precision": precision_of(e.fact),
-        "title": e.brief.title, "brief": e.brief.id, "text": e.fact.text, "line": event_text(e),
+        "title": e.brief.title, "brief": e.brief.id, "text": e.fact.text, "line": f"{line.when} — {line.text}",
         "inferred_from": e.fact.inferred_from or None, "status": e.fact.status,
         "sources": [{"id": e.fact.source, "title": docs[e.fact.source].title}],
-    } for e in events]}, ensure_ascii=False))
+    } for e, line in zip(result.events, result.lines, strict=True)]}, ensure_ascii=False))
     return 0
 
 
@@ -193,7 +181,7 @@ def cmd_console(args: argparse.Namespace) -> int:
     from .console import run_console
 
     library = _load(args)
-    return run_console(library, lambda: dt.datetime.now(HOME_ZONE).date())
+    return run_console(library, home_today)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -207,7 +195,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     load_env_file()  # before choosing: a token in .env means the bot, as for `python -m bot run`
-    command = args.command or ("run" if os.environ.get("DISCORD_TOKEN") else "console")
+    command = args.command or ("run" if token_is_set() else "console")
     handlers = {"ask": cmd_ask, "onthisday": cmd_onthisday, "timeline": cmd_timeline, "check": cmd_check,
                 "console": cmd_console, "run": cmd_run}
     try:

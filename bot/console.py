@@ -7,10 +7,20 @@ import sys
 from collections.abc import Callable
 from typing import TextIO
 
-from .core.commands import CommandError, help_text, parse_line, run_text_command
+from .core.commands import run_line
 from .core.library import Library
+from .core.results import CommandError
+from .core.text_render import render_text
 
 BANNER = "Safeer console — briefs on Pakistan–Azerbaijan relations. Type `help`, or `quit` to leave."
+
+
+def answer_line(library: Library, line: str, today: dt.date) -> str:
+    """The console's answer to one line: the same result every face gets, as text."""
+    try:
+        return render_text(run_line(library, line, today))
+    except CommandError as exc:
+        return f"! {exc}"
 
 
 def run_console(library: Library, today: Callable[[], dt.date],
@@ -32,10 +42,5 @@ def run_console(library: Library, today: Callable[[], dt.date],
             continue
         if line.lstrip("/").lower() in {"quit", "exit", "q"}:
             break
-        try:
-            name, arg = parse_line(line)
-            answer = help_text() if name == "help" else run_text_command(library, name, arg, today())
-        except CommandError as exc:
-            answer = f"! {exc}"
-        print(answer + "\n", file=stdout, flush=True)
+        print(answer_line(library, line, today()) + "\n", file=stdout, flush=True)
     return 0

@@ -1,5 +1,9 @@
 """Typed settings from the environment (and an optional ``.env`` file), validated at start-up.
 
+This is the only module that reads the environment (the loader's ``SAFEER_CACHE*`` and
+``SAFEER_LOAD_WORKERS`` excepted until they move here too). Hooks that exist only for tests are
+read in :class:`TestHooks`, and nowhere else.
+
 The token is held as a :class:`Secret` whose ``repr`` and ``str`` never show it, so it cannot leak
 through a log line, an exception message or a debugger print.
 """
@@ -8,10 +12,10 @@ from __future__ import annotations
 
 import logging
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-from .paths import PROJECT_ROOT, data_dirs
+from .paths import PROJECT_ROOT
 
 
 class Secret:
@@ -31,6 +35,46 @@ class Secret:
     __str__ = __repr__
 
 
+def data_dirs(briefs: str | None = None, corpus: str | None = None) -> tuple[Path, Path]:
+    """The briefs and corpus folders: flags first, then ``SAFEER_BRIEFS_DIR``/``SAFEER_CORPUS_DIR``,
+    then the project's own ``briefs/`` and ``corpus/``."""
+    b = briefs or os.environ.get("SAFEER_BRIEFS_DIR") or str(PROJECT_ROOT / "briefs")
+    c = corpus or os.environ.get("SAFEER_CORPUS_DIR") or str(PROJECT_ROOT / "corpus")
+    return Path(b), Path(c)
+
+
+def token_is_set() -> bool:
+    """Whether ``DISCORD_TOKEN`` is set: ``python -m bot`` then runs the bot, else the console."""
+    return bool(os.environ.get("DISCORD_TOKEN"))
+
+
+@dataclass(frozen=True)
+class TestHooks:
+    """Settings that exist only so tests can drive the real bot; never set them in production.
+
+    * ``SAFEER_CLOCK_OFFSET_SECONDS`` — shift the reminder scheduler's clock (posts "tomorrow" now);
+    * ``SAFEER_REMINDER_TICK_SECONDS`` — run the reminder pass this often instead of every minute;
+    * ``SAFEER_NO_DOTENV=1`` — ignore a developer's ``.env`` file.
+    """
+
+    __test__ = False  # not a pytest test class, despite its name
+
+    clock_offset_seconds: float = 0.0
+    reminder_tick_seconds: float | None = None
+    no_dotenv: bool = False
+
+    @classmethod
+    def from_env(cls) -> TestHooks:
+        tick = _float("SAFEER_REMINDER_TICK_SECONDS", 0.0, 0.0, 3600.0)
+        return cls(clock_offset_seconds=_float("SAFEER_CLOCK_OFFSET_SECONDS", 0.0, -1e9, 1e9),
+                   reminder_tick_seconds=tick or None,
+                   no_dotenv=cls.skip_dotenv())
+
+    @staticmethod
+    def skip_dotenv() -> bool:
+        return os.environ.get("SAFEER_NO_DOTENV") == "1"
+
+
 class SettingsError(ValueError):
     """A setting is missing or malformed; the message names the variable and what is expected."""
 
@@ -44,7 +88,7 @@ def load_env_file() -> None:
     overriding what is already set. ``python -m bot`` calls this before choosing between the bot
     and the console, so ``./scripts/run`` and ``python -m bot run`` see the same settings.
     ``SAFEER_NO_DOTENV=1`` skips it (tests run hermetically, ignoring a developer's ``.env``)."""
-    if os.environ.get("SAFEER_NO_DOTENV") == "1":
+    if TestHooks.skip_dotenv():
         return
     from dotenv import load_dotenv
 
@@ -132,12 +176,13 @@ class Settings:
     shard_ids: tuple[int, ...] | None = None
     log_format: str = "text"
     metrics_address: tuple[str, int] | None = None
-    extra: dict[str, str] = field(default_factory=dict)
+    test_hooks: TestHooks = TestHooks()
 
     @classmethod
     def from_env(cls, briefs: str | None = None, corpus: str | None = None) -> Settings:
         """Read and validate; raise :class:`SettingsError` with one clear message."""
         load_env_file()
+        hooks = TestHooks.from_env()
         token = os.environ.get("DISCORD_TOKEN", "").strip()
         if not token:
             raise SettingsError("DISCORD_TOKEN is not set: put the bot token in the environment or in .env "
@@ -165,7 +210,8 @@ class Settings:
         if log_format not in ("text", "json"):
             raise SettingsError(f"SAFEER_LOG_FORMAT: '{log_format[:20]}' is not text or json")
         return cls(
-            token=Secret(token), shard_count=shard_count, shard_ids=shard_ids, briefs_dir=briefs_dir, corpus_dir=corpus_dir, state_dir=state_dir,
+            token=Secret(token), shard_count=shard_count, shard_ids=shard_ids, briefs_dir=briefs_dir,
+            corpus_dir=corpus_dir, state_dir=state_dir, test_hooks=hooks,
             database_url=db, guild_ids=_ids("SAFEER_GUILD_IDS"), operator_ids=_ids("SAFEER_OPERATOR_IDS"),
             log_level=level, api_base_url=api, gateway_url=gateway,
             reminder_grace_hours=_float("SAFEER_REMINDER_GRACE_HOURS", 6.0, 0.0, 23.0),

@@ -12,27 +12,28 @@ import signal
 import time
 from dataclasses import dataclass, field
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import discord
 from discord import app_commands
 
 from .. import metrics
 from ..core.catalog import CatalogDiff
-from ..core.commands import CommandError, parse_line, run_text_command
+from ..core.commands import run_line
 from ..core.library import Library, LibraryHolder
 from ..core.problems import DataError
+from ..core.results import CommandError
+from ..core.text_render import render_text
+from ..core.when import home_today
 from ..logs import set_context
 from ..metrics import Timings
 from ..schedule.scheduler import ReminderScheduler
 from ..schedule.store import ReminderStore
 from ..settings import Settings
+from .errors import EXPIRED_INTERACTION, SORRY, Stopping, UserFacingError, error_text, tell
 from .limits import CONTENT, pack_lines
 from .sync import SyncState, sync_if_changed
 
 log = logging.getLogger(__name__)
-HOME_ZONE = ZoneInfo("Asia/Karachi")
-EXPIRED_INTERACTION = 10062
 STOP_TIMEOUT = 10.0  # seconds a graceful stop gives posts already being sent
 
 
@@ -46,22 +47,29 @@ class ReloadOutcome:
     seconds: float = 0.0
 
 
-class UserFacingError(app_commands.AppCommandError):
-    """An error whose message is written for the person who ran the command."""
+class SafeerTree(app_commands.CommandTree["SafeerBot"]):
+    """The command tree: a check before every command, and one private line for any failure."""
 
+    async def interaction_check(self, interaction: discord.Interaction[SafeerBot], /) -> bool:
+        """Runs before every slash command and autocomplete, in the task that handles it: the ids
+        it sets go on every log line of that command. Refuses new commands once stopping."""
+        command = interaction.command.qualified_name if interaction.command else None
+        set_context(guild=interaction.guild_id, command=command, interaction=interaction.id)
+        interaction.extras["safeer_started"] = time.perf_counter()
+        if self.client.stopping:
+            raise Stopping()
+        return True
 
-class NotAllowed(app_commands.CheckFailure):
-    """A permission check failed; the message tells the person what is needed."""
-
-
-class Stopping(app_commands.CheckFailure):
-    def __init__(self) -> None:
-        super().__init__("Safeer is restarting; please try again in a minute.")
-
-
-class NotOperator(NotAllowed):
-    def __init__(self) -> None:
-        super().__init__("Only Safeer's operators can do that.")
+    async def on_error(self, interaction: discord.Interaction[SafeerBot], error: app_commands.AppCommandError,
+                       /) -> None:
+        original = getattr(error, "original", error)
+        expired = isinstance(original, discord.NotFound) and original.code == EXPIRED_INTERACTION
+        refused = isinstance(error, app_commands.CommandOnCooldown | UserFacingError | app_commands.CheckFailure) \
+            or isinstance(original, CommandError)
+        _count_command(interaction, "expired" if expired else "refused" if refused else "error")
+        text = error_text(interaction, error)
+        if text is not None:
+            await tell(interaction, text)
 
 
 class SafeerBot(discord.AutoShardedClient):
@@ -83,9 +91,7 @@ class SafeerBot(discord.AutoShardedClient):
                              shard_count=settings.shard_count, shard_ids=list(settings.shard_ids or ()))
         self.settings = settings
         self.holder = LibraryHolder(library, settings.briefs_dir, settings.corpus_dir)
-        self.tree = app_commands.CommandTree(self)
-        self.tree.on_error = self.on_app_command_error  # type: ignore[method-assign]
-        self.tree.interaction_check = self._interaction_check  # type: ignore[method-assign]
+        self.tree = SafeerTree(self)
         self.timings = Timings()
         _count_catalog(library)
         self.started_at = dt.datetime.now(dt.UTC)
@@ -103,16 +109,19 @@ class SafeerBot(discord.AutoShardedClient):
         return self.holder.current
 
     def today(self) -> dt.date:
-        return dt.datetime.now(HOME_ZONE).date()
+        return home_today()
 
     async def setup_hook(self) -> None:
-        from .commands.briefs import register_brief_commands
-        from .commands.operators import register_operator_commands
+        from .commands.briefs import BriefCommands
+        from .commands.operators import OperatorCommands
         from .commands.reminders import setup_reminders
+        from .views import SourcesButton
 
-        register_brief_commands(self)
-        register_operator_commands(self)
-        await setup_reminders(self)
+        for command in BriefCommands(self).get_app_commands():
+            self.tree.add_command(command)
+        self.tree.add_command(OperatorCommands(self))
+        self.add_dynamic_items(SourcesButton)
+        self.reminders = await setup_reminders(self)
         await self._load_owners()
         assert self.application_id is not None
         state = SyncState(self.settings.state_dir / "command-sync.json")
@@ -135,16 +144,6 @@ class SafeerBot(discord.AutoShardedClient):
 
     def is_operator(self, user_id: int) -> bool:
         return user_id in self.settings.operator_ids or user_id in self._owner_ids
-
-    async def _interaction_check(self, interaction: discord.Interaction) -> bool:
-        """Runs before every slash command and autocomplete, in the task that handles it: the ids
-        it sets go on every log line of that command. Refuses new commands once stopping."""
-        command = interaction.command.qualified_name if interaction.command else None
-        set_context(guild=interaction.guild_id, command=command, interaction=interaction.id)
-        interaction.extras["safeer_started"] = time.perf_counter()
-        if self.stopping:
-            raise Stopping()
-        return True
 
     def request_stop(self, why: str = "stop") -> None:
         """SIGTERM/SIGINT: refuse new commands, let posts in flight finish, then close."""
@@ -213,13 +212,12 @@ class SafeerBot(discord.AutoShardedClient):
         set_context(guild=message.guild.id if message.guild else None, command="mention", message=message.id)
         with self.timings.measure("mention"):
             try:
-                name, arg = parse_line(line or "help")
-                text = run_text_command(self.library, name, arg, self.today())
+                text = render_text(run_line(self.library, line or "help", self.today()))
             except CommandError as exc:
                 text = str(exc)
             except Exception:
                 log.exception("mention command failed: %r", line[:200])
-                text = "Sorry, something went wrong on my side. The error is logged; please try again."
+                text = SORRY
         chunks = pack_lines(text.splitlines(), CONTENT - 10)[:5]
         try:
             for chunk in chunks:
@@ -230,38 +228,11 @@ class SafeerBot(discord.AutoShardedClient):
         except discord.HTTPException as exc:
             log.warning("reply to a mention failed: %s", exc)
 
-    # -- errors ------------------------------------------------------------------------------
+    # -- metrics -----------------------------------------------------------------------------
 
     async def on_app_command_completion(self, interaction: discord.Interaction,
                                         command: app_commands.Command[Any, ..., Any] | app_commands.ContextMenu) -> None:
         _count_command(interaction, "ok")
-
-    async def on_app_command_error(self, interaction: discord.Interaction,
-                                   error: app_commands.AppCommandError) -> None:
-        original = getattr(error, "original", error)
-        expired = isinstance(original, discord.NotFound) and original.code == EXPIRED_INTERACTION
-        refused = isinstance(error, app_commands.CommandOnCooldown | UserFacingError | app_commands.CheckFailure)
-        _count_command(interaction, "expired" if expired else "refused" if refused else "error")
-        if expired:
-            log.info("interaction %s expired before we answered (10062); ignored", interaction.id)
-            return
-        if isinstance(error, app_commands.CommandOnCooldown):
-            text = f"Slow down a little: try this command again in {error.retry_after:.0f} s."
-        elif isinstance(error, NotAllowed | UserFacingError):
-            text = str(error)
-        elif isinstance(error, app_commands.CheckFailure):
-            text = "You can't use this command here."
-        else:
-            log.error("command %s failed for user %s in guild %s", interaction.command and interaction.command.name,
-                      interaction.user.id, interaction.guild_id, exc_info=original)
-            text = "Sorry, something went wrong on my side. The error is logged; please try again."
-        try:
-            if interaction.response.is_done():
-                await interaction.followup.send(text, ephemeral=True)
-            else:
-                await interaction.response.send_message(text, ephemeral=True)
-        except discord.HTTPException as exc:
-            log.info("could not tell the user about an error: %s", exc)
 
 
 def _count_catalog(library: Library) -> None:

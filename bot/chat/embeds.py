@@ -8,9 +8,9 @@ from __future__ import annotations
 import discord
 from discord.utils import escape_markdown, escape_mentions
 
-from ..core.answers import BriefAnswer, SourceRef, describe_when, event_text, years_ago_text
-from ..core.calendar import Anniversary, Event
+from ..core.answers import BriefAnswer, EventLine, SourceRef, format_event_line
 from ..core.documents import Document
+from ..core.results import HelpText
 from ..core.search import SearchResult
 from ..core.text import clean_user_text
 from .limits import EMBED_DESCRIPTION, EMBED_TITLE, FIELD_VALUE, FOOTER, pack_lines, shorten
@@ -77,22 +77,17 @@ def search_embed(query: str, result: SearchResult) -> discord.Embed:
     return embed
 
 
-def event_lines(events: list[Event], documents: dict[str, Document]) -> list[str]:
-    out = []
-    for e in events:
-        doc = documents.get(e.fact.source)
-        src = f" — *{doc.title}*" if doc else ""
-        out.append(f"• **{describe_when(e.fact)}** — {e.fact.text}{src}")
-    return out
+def _bold(text: str) -> str:
+    return f"**{text}**"
 
 
-def anniversary_lines(items: list[Anniversary], documents: dict[str, Document]) -> list[str]:
-    out = []
-    for a in items:
-        doc = documents.get(a.event.fact.source)
-        src = f" — *{doc.title}*" if doc else ""
-        out.append(f"• **{describe_when(a.event.fact)}** ({years_ago_text(a.years_ago)}) — {a.event.fact.text}{src}")
-    return out
+def _italic(text: str) -> str:
+    return f"*{text}*"
+
+
+def event_lines(lines: tuple[EventLine, ...]) -> list[str]:
+    """Timeline and on-this-day lines, in the core's one format, with Discord's bold and italics."""
+    return [format_event_line(line, _bold, _italic) for line in lines]
 
 
 def list_pages(title: str, lines: list[str], empty: str, footer: str = "") -> list[discord.Embed]:
@@ -120,5 +115,13 @@ def document_embed(doc: Document) -> discord.Embed:
     return embed
 
 
-__all__ = ["anniversary_lines", "brief_pages", "document_embed", "event_lines", "event_text", "list_pages",
-           "quote_pages", "safe", "search_embed"]
+def help_embed(help_: HelpText) -> discord.Embed:
+    """/help: the registry's slash commands, each with an example."""
+    embed = discord.Embed(title="Safeer — briefs on Pakistan–Azerbaijan relations", colour=COLOUR,
+                          description="Every fact names the document it comes from. "
+                                      "You can also mention me: `@Safeer brief investment`.")
+    for entry in help_.entries:
+        if entry.name != "help":
+            embed.add_field(name=f"/{entry.usage}", value=f"{entry.description}.\nExample: `/{entry.example}`",
+                            inline=False)
+    return embed

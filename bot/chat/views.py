@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import discord
+
+from ..core.answers import brief_answer
+from ..core.library import Library
+from .embeds import quote_pages, safe
 
 log = logging.getLogger(__name__)
 
@@ -21,15 +24,13 @@ VIEW_TIMEOUT = 300.0
 SOURCES_ID = re.compile(r"safeer:sources:(?P<brief>[a-z0-9]+(?:-[a-z0-9]+)*)")
 MAX_PERSISTENT_ID = 85
 
-#: What a press shows, given the interaction and the brief id: set by the bot at start-up
-#: (``bot.chat.commands.briefs``), so that this module stays free of the catalog.
-ShowSources = Callable[[discord.Interaction, str], Awaitable[None]]
-
 
 class SourcesButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=SOURCES_ID.pattern):
-    """The "Sources" button of a /brief answer: shows the brief's exact quotes, privately."""
+    """The "Sources" button of a brief: shows the brief's exact quotes, privately.
 
-    show: ShowSources | None = None
+    A press reads the catalog from ``interaction.client.library`` at that moment, so it answers
+    from whatever is loaded now, after any reload or restart.
+    """
 
     def __init__(self, brief_id: str) -> None:
         super().__init__(discord.ui.Button(label="Sources", style=discord.ButtonStyle.primary, emoji="📄",
@@ -42,10 +43,20 @@ class SourcesButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=SOU
         return cls(match["brief"])
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        if SourcesButton.show is None:  # pragma: no cover - set before the bot connects
+        library = getattr(interaction.client, "library", None)
+        if not isinstance(library, Library):  # pragma: no cover - only the Safeer client registers this item
             await interaction.response.send_message("Sources are not available yet; try again.", ephemeral=True)
             return
-        await SourcesButton.show(interaction, self.brief_id)
+        brief = library.catalog.briefs.get(self.brief_id)
+        if brief is None:
+            await interaction.response.send_message(
+                f"The brief “{safe(self.brief_id, 80)}” is no longer in the catalog. Try `/brief` again.",
+                ephemeral=True)
+            return
+        quotes = quote_pages(brief_answer(brief, dict(library.catalog.documents)))
+        await interaction.response.send_message(embeds=quotes[:3], ephemeral=True)
+        for k in range(3, len(quotes), 3):
+            await interaction.followup.send(embeds=quotes[k:k + 3], ephemeral=True)
 
 
 class AnswerView(discord.ui.View):

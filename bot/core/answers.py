@@ -6,11 +6,13 @@ with the same sources and the same date wording.
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from .briefs import Brief, Fact
-from .calendar import Anniversary, Event
+from .calendar import Anniversary
 from .documents import Document
 from .when import describe_when as describe_when
 from .when import precision_of
@@ -66,6 +68,20 @@ class BriefAnswer:
     sources: tuple[SourceRef, ...]
 
 
+@dataclass(frozen=True)
+class EventLine:
+    """One dated fact as every face lists it: in a timeline, on this day, or in a daily post."""
+
+    when: str  # "11–12 July 2024 (inferred from “last July”)"
+    text: str
+    brief_id: str
+    brief_title: str
+    source_title: str | None
+    source_date: str | None  # the document's date, as people read it
+    years_ago: int | None = None  # for anniversaries
+    on: dt.date | None = None  # the day an anniversary falls on (upcoming ones)
+
+
 def source_ref(number: int, doc: Document) -> SourceRef:
     return SourceRef(number, doc.id, doc.title, doc.author, doc.kind, doc.published.iso(),
                      doc.published.human(), doc.place)
@@ -104,27 +120,12 @@ def render_brief_text(answer: BriefAnswer) -> str:
     return "\n".join(out)
 
 
-def render_quotes_text(answer: BriefAnswer) -> str:
-    """The exact words each fact rests on, with the document's title and date."""
-    by_number = {s.number: s for s in answer.sources}
-    out = []
-    for line in answer.facts:
-        src = by_number[line.source]
-        out.append(f"“{line.quote}” — {src.title}, {src.published_human}")
-    return "\n".join(out)
-
-
 def answer_json(answer: BriefAnswer, score: float | None = None) -> dict[str, Any]:
     """The stable JSON shape of one result of ``ask``."""
     return {
         "id": answer.id, "title": answer.title, "score": score, "text": render_brief_text(answer),
         "facts": [f.to_json() for f in answer.facts], "sources": [s.to_json() for s in answer.sources],
     }
-
-
-def event_text(event: Event) -> str:
-    """One line for an event: date, what happened, which brief."""
-    return f"{describe_when(event.fact)} — {event.fact.text}"
 
 
 def anniversary_json(item: Anniversary, documents: dict[str, Document]) -> dict[str, Any]:
@@ -146,14 +147,28 @@ def years_ago_text(years: int) -> str:
     return "1 year ago" if years == 1 else f"{years} years ago"
 
 
-def render_day_text(day_label: str, items: list[Anniversary], documents: dict[str, Document]) -> str:
-    """"On this day" as plain text; says so plainly when the day has no events."""
-    if not items:
-        return f"On {day_label}: no recorded events in Pakistan–Azerbaijan relations."
-    out = [f"On {day_label}:"]
-    for item in items:
-        fact = item.event.fact
-        doc = documents.get(fact.source)
-        source = f" [{doc.title}, {doc.published.human()}]" if doc else ""
-        out.append(f"• {describe_when(fact)} ({years_ago_text(item.years_ago)}) — {fact.text}{source}")
-    return "\n".join(out)
+def event_line(brief_id: str, brief_title: str, fact: Fact, documents: Mapping[str, Document], *,
+               years_ago: int | None = None, on: dt.date | None = None) -> EventLine:
+    """A dated fact in the one neutral form the timeline, on this day and daily posts all list."""
+    doc = documents.get(fact.source)
+    return EventLine(describe_when(fact), fact.text, brief_id, brief_title, doc.title if doc else None,
+                     doc.published.human() if doc else None, years_ago, on)
+
+
+def anniversary_line(item: Anniversary, documents: Mapping[str, Document], *, with_day: bool = False) -> EventLine:
+    brief, fact = item.event
+    return event_line(brief.id, brief.title, fact, documents, years_ago=item.years_ago,
+                      on=item.on if with_day else None)
+
+
+def format_event_line(line: EventLine, strong: Callable[[str], str] = str,
+                      cite: Callable[[str], str] = str) -> str:
+    """``• 11 July 2024 (2 years ago) — What happened — Document title (11 July 2024)``.
+
+    Every face writes event lines through this one function; Discord passes ``strong`` and
+    ``cite`` to add its bold and italics.
+    """
+    head = f"{line.on.day} {line.on.strftime('%B')}: " if line.on else ""
+    ago = f" ({years_ago_text(line.years_ago)})" if line.years_ago is not None else ""
+    source = f" — {cite(line.source_title)} ({line.source_date})" if line.source_title else ""
+    return f"• {head}{strong(line.when)}{ago} — {line.text}{source}"

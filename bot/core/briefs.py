@@ -44,10 +44,6 @@ class Fact(NamedTuple):
     precision: str = ""  # "week" or "range" for a span; "" when the date's own form says it
 
     @property
-    def is_event(self) -> bool:
-        return self.date is not None
-
-    @property
     def when_known(self) -> Precision | None:
         """How precisely the event is dated: the span's precision, else the date's (None if undated)."""
         if self.date is None:

@@ -1,6 +1,7 @@
 """A timeline as a PNG picture: one row per event on a vertical line, dated on the left.
 
-Pure Pillow with its built-in font, so it renders identically on any machine without font files.
+Pure Pillow: DejaVu Sans when the system has it (accents and dashes drawn as written), else
+Pillow's built-in font, with dashes, quotes and accents folded to what that font can draw.
 CPU-bound: the bot calls it through ``asyncio.to_thread`` so the event loop keeps serving.
 """
 

@@ -10,14 +10,14 @@ The Discord layer provides a ``PostSender``, a ``compose`` function and optional
 ``notify_admin``, and wires it like this::
 
     # setup_hook
-    store = await ReminderStore.open()  # SAFEER_DB_URL, or .safeer/reminders.sqlite3
-    sched = ReminderScheduler(store, sender, compose, shard_ids=bot.shard_ids,
-                              shard_count=bot.shard_count or 1, notify_admin=notify)
+    store = await ReminderStore.open(settings.database_url)  # DATABASE_URL, or .safeer/safeer.sqlite3
+    sched = ReminderScheduler(store, sender, compose, shard_ids=settings.shard_ids,
+                              shard_count=settings.shard_count or 1, notify_admin=notify)
     await sched.start()
     # /reminders set|off|status|preview|test
     await sched.configure(guild_id, channel_id=..., time="09:00", timezone="Asia/Karachi")
-    await sched.turn_off(guild_id); await sched.status(guild_id)
-    await sched.preview(guild_id); await sched.send_test(guild_id)
+    await sched.turn_off(guild_id); await sched.status(guild_id); await sched.send_test(guild_id)
+    # (/reminders preview is bot.core.queries.daily_preview: it needs no scheduler)
     # on_guild_remove
     await sched.guild_removed(guild_id)
     # close()

@@ -560,18 +560,13 @@ class ReminderScheduler:
         """The bot left or was removed from a server."""
         await self.turn_off(guild_id)
 
+    def now(self) -> dt.datetime:
+        """The scheduler's clock (UTC): what "today" means for its posts."""
+        return self._clock()
+
     async def status(self, guild_id: int) -> ReminderStatus | None:
         """``/reminders status``."""
         return await self.store.status(guild_id, now=self._clock(), grace=self.config.grace)
-
-    async def preview(self, guild_id: int, local_date: dt.date | None = None) -> str | None:
-        """``/reminders preview``: the text of the next post (or of ``local_date``), not sent."""
-        st = await self.status(guild_id)
-        if st is None:
-            raise InvalidSetting("daily posts are not set up here; use /reminders set first")
-        s = st.settings
-        day = local_date or st.next_post_date or planner.local_date_of(self._clock(), planner.get_zone(s.timezone))
-        return self._compose(guild_id, day, s.upcoming_days, s.empty_days)
 
     async def send_test(self, guild_id: int) -> int:
         """``/reminders test``: post a sample to the configured channel now, through the queue.

@@ -24,7 +24,6 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
-import os
 from collections.abc import AsyncIterator, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,16 +60,6 @@ _CHUNK: Final = 500  # rows per multi-row INSERT (SQLite's bound-parameter limit
 
 def _now() -> dt.datetime:
     return dt.datetime.now(UTC)
-
-
-def default_url() -> str:
-    """``SAFEER_DB_URL`` if set, else a SQLite file under the project's ``.safeer/`` folder."""
-    env = os.environ.get("SAFEER_DB_URL")
-    if env:
-        return env
-    from bot.paths import PROJECT_ROOT
-
-    return f"sqlite+aiosqlite:///{PROJECT_ROOT / '.safeer' / 'reminders.sqlite3'}"
 
 
 def normalize_url(url: str) -> str:
@@ -140,9 +129,9 @@ class ReminderStore:
     # -- lifecycle ---------------------------------------------------------------------------
 
     @classmethod
-    async def open(cls, url: str | None = None, *, echo: bool = False) -> ReminderStore:
+    async def open(cls, url: str, *, echo: bool = False) -> ReminderStore:
         """Connect, create the SQLite folder if needed, and apply pending migrations."""
-        full = normalize_url(url or default_url())
+        full = normalize_url(url)
         parsed = make_url(full)
         kwargs: dict[str, Any] = {"echo": echo, "pool_pre_ping": parsed.get_backend_name() == "postgresql"}
         if parsed.get_backend_name() == "sqlite":

@@ -80,8 +80,8 @@ def test_daily_post_text(library: Library) -> None:
     post = compose_daily_post(library, dt.date(2026, 7, 11))
     assert post is not None and "2 years ago" in post and "two-day visit" in post
     assert compose_daily_post(library, dt.date(2026, 7, 1)) is None  # empty day, silent
-    note = compose_daily_post(library, dt.date(2026, 7, 1), empty_days="note", late_by=dt.timedelta(hours=2))
-    assert note is not None and "no recorded events" in note and "late by 2.0 h" in note
+    note = compose_daily_post(library, dt.date(2026, 7, 1), empty_days="note")
+    assert note is not None and "no recorded events" in note
     ahead = compose_daily_post(library, dt.date(2026, 7, 9), upcoming_days=3)
     assert ahead is not None and "Coming up" in ahead and "11 July" in ahead
     assert len(compose_daily_post(library, dt.date(2026, 1, 30), upcoming_days=30) or "") <= 1950

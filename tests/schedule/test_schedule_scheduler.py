@@ -424,11 +424,10 @@ async def test_the_per_minute_apscheduler_job_drives_the_pass(env: Env) -> None:
     assert len(env.sender.delivered) == 1
 
 
-async def test_preview_test_post_and_status_for_the_commands(env: Env) -> None:
+async def test_test_post_and_status_for_the_commands(env: Env) -> None:
     sched = await env.scheduler()
     env.clock.set(NINE_PKT - dt.timedelta(hours=1))
     await sched.configure(G1, channel_id=11, time="09:00", empty_days="note")
-    assert await sched.preview(G1) == compose_stub(G1, DAY, 0, "note")
     mid = await sched.send_test(G1)
     [post] = env.sender.delivered
     assert post.message_id == mid and post.content.startswith("🔔 Test: daily posts will appear")

@@ -8,26 +8,30 @@ from typing import TYPE_CHECKING
 import discord
 from discord import app_commands
 
-from ..client import NotOperator
 from ..embeds import COLOUR
+from ..errors import NotOperator
 from ..limits import FIELD_VALUE, pack_lines, shorten
 
 if TYPE_CHECKING:
     from ..client import SafeerBot
 
 
-def register_operator_commands(bot: SafeerBot) -> None:
-    group = app_commands.Group(name="briefs", description="Operators: reload and inspect the briefs",
-                               default_permissions=discord.Permissions(manage_guild=True))
+class OperatorCommands(app_commands.Group):
+    """``/briefs``: every subcommand is for Safeer's operators, checked in :meth:`interaction_check`."""
 
-    def operator_only(interaction: discord.Interaction) -> bool:
-        if not bot.is_operator(interaction.user.id):
+    def __init__(self, bot: SafeerBot) -> None:
+        super().__init__(name="briefs", description="Operators: reload and inspect the briefs",
+                         default_permissions=discord.Permissions(manage_guild=True))
+        self.bot = bot
+
+    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
+        if not self.bot.is_operator(interaction.user.id):
             raise NotOperator()
         return True
 
-    @group.command(name="reload", description="Reload briefs and corpus from disk; keeps the old ones if invalid")
-    @app_commands.check(operator_only)
-    async def reload_command(interaction: discord.Interaction) -> None:
+    @app_commands.command(name="reload", description="Reload briefs and corpus from disk; keeps the old ones if invalid")
+    async def reload(self, interaction: discord.Interaction) -> None:
+        bot = self.bot
         await interaction.response.defer(ephemeral=True, thinking=True)
         outcome = await bot.reload_catalog(f"/briefs reload by {interaction.user.id}")
         if not outcome.ok:
@@ -53,9 +57,9 @@ def register_operator_commands(bot: SafeerBot) -> None:
         embed.set_footer(text=f"loaded in {outcome.seconds:.2f} s")
         await interaction.followup.send(embed=embed, ephemeral=True)
 
-    @group.command(name="status", description="What is loaded, the last reload, and handler timings")
-    @app_commands.check(operator_only)
-    async def status_command(interaction: discord.Interaction) -> None:
+    @app_commands.command(name="status", description="What is loaded, the last reload, and handler timings")
+    async def status(self, interaction: discord.Interaction) -> None:
+        bot = self.bot
         cat = bot.library.catalog
         facts = sum(len(b.facts) for b in cat.briefs.values())
         embed = discord.Embed(title="Safeer status", colour=COLOUR)
@@ -71,6 +75,3 @@ def register_operator_commands(bot: SafeerBot) -> None:
         if timing_lines:
             embed.add_field(name="Handler timings", value=shorten("\n".join(timing_lines), FIELD_VALUE), inline=False)
         await interaction.response.send_message(embed=embed, ephemeral=True)
-
-    del reload_command, status_command
-    bot.tree.add_command(group)
