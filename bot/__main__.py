@@ -15,10 +15,11 @@ from typing import NoReturn
 from .core import queries
 from .core.answers import anniversary_json
 from .core.ask import AskResult, ask, ask_json, render_ask_text
+from .core.errors import CommandError
 from .core.library import Library
 from .core.problems import DataError
 from .core.question import clean_question
-from .core.results import CommandError, NotFound
+from .core.results import NotFound
 from .core.text_render import render_text
 from .core.when import home_today, precision_of
 from .settings import data_dirs, load_env_file, token_is_set

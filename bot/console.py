@@ -8,8 +8,8 @@ from collections.abc import Callable
 from typing import TextIO
 
 from .core.commands import run_line
+from .core.errors import CommandError
 from .core.library import Library
-from .core.results import CommandError
 from .core.text_render import render_text
 
 BANNER = "Safeer console — briefs on Pakistan–Azerbaijan relations. Type `help`, or `quit` to leave."

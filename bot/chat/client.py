@@ -19,9 +19,9 @@ from discord import app_commands
 from .. import metrics
 from ..core.catalog import CatalogDiff
 from ..core.commands import run_line
+from ..core.errors import CommandError
 from ..core.library import Library, LibraryHolder
 from ..core.problems import DataError
-from ..core.results import CommandError
 from ..core.text_render import render_text
 from ..core.when import home_today
 from ..logs import set_context

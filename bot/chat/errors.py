@@ -11,7 +11,7 @@ import discord
 from discord import app_commands
 from discord.utils import escape_markdown, escape_mentions
 
-from ..core.results import CommandError
+from ..core.errors import CommandError
 from ..core.text import clean_user_text
 
 log = logging.getLogger(__name__)

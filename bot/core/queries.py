@@ -15,10 +15,10 @@ from .answers import anniversary_line, brief_answer, event_line
 from .daily import compose_daily_post
 from .dates import parse_day
 from .documents import Document
+from .errors import CommandError
 from .library import Library
 from .results import (
     BriefFound,
-    CommandError,
     DailyPreview,
     DayEvents,
     Listing,
