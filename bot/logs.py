@@ -92,3 +92,4 @@ def setup_logging(settings: Settings) -> None:
     logging.getLogger("discord").setLevel(max(logging.INFO, logging.getLevelName(settings.log_level)))
     logging.getLogger("discord.client").setLevel(logging.WARNING)  # "logging in using static token"
     logging.getLogger("apscheduler").setLevel(logging.WARNING)  # one line per pass would drown the log
+    logging.getLogger("aiosqlite").setLevel(logging.INFO)  # at DEBUG, two lines per query would drown it

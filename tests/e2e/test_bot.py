@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import re
 import signal
@@ -205,11 +204,8 @@ async def test_sighup_reloads(standin: DiscordStandIn, spawn_bot: SpawnBot, data
         "  - text: The Prime Minister received Khalaf Khalafov.\n    source: pmo-2026-01-30-khalafov-call\n"
         "    quote: called on Prime Minister Muhammad Shahbaz Sharif\n", encoding="utf-8")
     os.kill(bot.proc.pid, signal.SIGHUP)
-    for _ in range(100):
-        if "reload (SIGHUP)" in bot.output:
-            break
-        await asyncio.sleep(0.05)
-    assert "reload (SIGHUP): 27 briefs, +1 ~0 -0" in bot.output
+    reload = await bot.wait_for_lines("reload (SIGHUP)")
+    assert "reload (SIGHUP): 27 briefs, +1 ~0 -0" in "\n".join(reload)
 
 
 async def test_sources_of_a_brief_removed_since_say_so(standin: DiscordStandIn, spawn_bot: SpawnBot,
@@ -221,21 +217,18 @@ async def test_sources_of_a_brief_removed_since_say_so(standin: DiscordStandIn, 
         "  - text: The Prime Minister received Khalaf Khalafov.\n    source: pmo-2026-01-30-khalafov-call\n"
         "    quote: called on Prime Minister Muhammad Shahbaz Sharif\n", encoding="utf-8")
 
-    async def reloaded(count: int) -> None:
+    async def reloaded() -> None:
+        mark = bot.mark()
         os.kill(bot.proc.pid, signal.SIGHUP)
-        for _ in range(100):
-            if bot.output.count("reload (SIGHUP)") >= count:
-                return
-            await asyncio.sleep(0.05)
-        raise AssertionError("no reload")
+        await bot.wait_for_lines("reload (SIGHUP)", since=mark)
 
-    await reloaded(1)
+    await reloaded()
     sent = await standin.send_slash_command("brief", {"topic": "new-topic"})
     await bot.until(standin.interaction_response(sent))
     message = standin.original_message(sent)
     assert message is not None
     extra.unlink()
-    await reloaded(2)
+    await reloaded()
     press = await standin.send_component(buttons(message)["Sources"], message=message)
     reply = data_of(await bot.until(standin.interaction_response(press)))
     assert reply["flags"] & EPHEMERAL and "no longer in the catalog" in reply["content"]
@@ -261,10 +254,10 @@ async def test_expired_interaction_and_failures_keep_the_bot_running(standin: Di
     bot = await start_bot(standin, spawn_bot, data_dir)
     standin.fail_next("POST", r"/callback$", 404, code=10062)
     await standin.send_slash_command("brief", {"topic": "LNG"})
-    await asyncio.sleep(0.3)
+    await bot.until(standin.wait_for_request(lambda r: r.fault and r.path.endswith("/callback")))
     standin.fail_next("POST", r"/messages$", 403, code=50013)
     await standin.send_message(f"{standin.bot_mention} help")
-    await asyncio.sleep(0.3)
+    await bot.until(standin.wait_for_request(lambda r: r.fault and r.path.endswith("/messages")))
     ok = await standin.send_slash_command("source", {"document": "khalafov"})
     embed = data_of(await bot.until(standin.interaction_response(ok)))["embeds"][0]
     assert "Call on the Prime Minister" in embed["title"]

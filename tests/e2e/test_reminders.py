@@ -2,13 +2,16 @@
 
 The bot reads ``SAFEER_CLOCK_OFFSET_SECONDS`` (tests only) so that "now" is a chosen instant, and
 ``SAFEER_REMINDER_TICK_SECONDS=0.5`` so the scheduler's pass runs twice a second instead of at
-each minute: a post due at 09:00 arrives seconds after the test starts, never hours.
+each minute: a post due at 09:00 arrives seconds after the test starts, never hours. The bot logs at
+DEBUG, so each pass says it has ended ("daily-post pass at …"): "still one post" is asserted only
+after a pass that would have posted again has run, never after a sleep.
 """
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -21,6 +24,7 @@ from .bot_process import BotProcess, SpawnBot
 ROOT = Path(__file__).resolve().parents[2]
 KARACHI = ZoneInfo("Asia/Karachi")
 EPHEMERAL = 64
+PASS_LINE = re.compile(r"daily-post pass at \S+: \d+ queued, \d+ missed, (\d+) in the send queue")
 
 
 
@@ -31,7 +35,8 @@ async def start_at(standin: DiscordStandIn, spawn_bot: SpawnBot, data_dir: Path,
     mark = len(standin.command_syncs)
     bot = await spawn_bot("-m", "bot", "run", env={
         "SAFEER_BRIEFS_DIR": str(data_dir / "briefs"), "SAFEER_CORPUS_DIR": str(data_dir / "corpus"),
-        "SAFEER_CLOCK_OFFSET_SECONDS": f"{offset:.3f}", "SAFEER_REMINDER_TICK_SECONDS": "0.5"})
+        "SAFEER_CLOCK_OFFSET_SECONDS": f"{offset:.3f}", "SAFEER_REMINDER_TICK_SECONDS": "0.5",
+        "SAFEER_LOG_LEVEL": "DEBUG"})
     if wait_sync and mark == 0:
         await bot.until(standin.wait_for_command_sync())
     await bot.until(standin.wait_until_ready())
@@ -61,6 +66,18 @@ async def status_until(standin: DiscordStandIn, bot: BotProcess, ready: Any) -> 
     raise AssertionError(f"status never got there: {fields}")
 
 
+async def settled(bot: BotProcess, since: int) -> None:
+    """Wait until a whole pass has run after output line ``since`` and ended with the send queue empty.
+
+    Passes hold a lock, so the second pass to end after ``since`` began after it: whatever that pass
+    (or any earlier one) queued has been sent or decided by the time one reports an empty queue."""
+    def done(lines: list[str]) -> bool:
+        ends = [m for line in lines if (m := PASS_LINE.search(line))]
+        return any(m.group(1) == "0" for m in ends[1:])
+
+    await bot.wait_for_lines(done, since=since)
+
+
 def posts(standin: DiscordStandIn, channel_id: int, needle: str) -> list[dict[str, Any]]:
     return [m for m in standin.bot_messages if int(m["channel_id"]) == channel_id and needle in m.get("content", "")]
 
@@ -82,7 +99,7 @@ async def test_set_by_slash_command_and_post_at_local_time(standin: DiscordStand
     assert "2 years ago" in post["content"] and "late" not in post["content"].lower()
     fields = await status_until(standin, bot, lambda f: "2026-07-11" in f["Last post"])
     assert fields["Paused"] == "no"
-    await asyncio.sleep(1.5)  # several more passes: still one post
+    await settled(bot, since=bot.mark())  # a later pass has run: still one post
     assert len(posts(standin, channel.id, "two-day visit")) == 1
     assert standin.violations == []
 
@@ -95,7 +112,7 @@ async def test_restart_mid_day_does_not_post_twice(standin: DiscordStandIn, spaw
     await bot.until(standin.wait_for_bot_message(lambda m: "two-day visit" in m.get("content", ""), timeout=20))
     await bot.stop()
     again = await start_at(standin, spawn_bot, data_dir, dt.datetime(2026, 7, 11, 13, 0, 0, tzinfo=KARACHI))
-    await asyncio.sleep(2.0)
+    await settled(again, since=0)  # its catch-up pass at start, and one after, have run
     assert again.returncode is None
     assert len(posts(standin, channel.id, "two-day visit")) == 1
 
@@ -110,7 +127,8 @@ async def test_downtime_within_grace_posts_once_late(standin: DiscordStandIn, sp
     late = await again.until(standin.wait_for_bot_message(
         lambda m: "two-day visit" in m.get("content", ""), timeout=20))
     assert "late" in late["content"].lower()
-    await asyncio.sleep(1.5)
+    await status_until(standin, again, lambda f: "2026-07-11" in f["Last post"])
+    await settled(again, since=again.mark())
     assert len(posts(standin, channel.id, "two-day visit")) == 1
 
 
@@ -159,7 +177,8 @@ async def test_two_processes_share_one_database_and_post_once(standin: DiscordSt
     await reminders(standin, first, "set", {"channel": channel, "time": "09:00"})
     second = await start_at(standin, spawn_bot, data_dir, dt.datetime(2026, 7, 11, 8, 59, 52, tzinfo=KARACHI))
     await first.until(standin.wait_for_bot_message(lambda m: "two-day visit" in m.get("content", ""), timeout=30))
-    await asyncio.sleep(2.0)
+    await status_until(standin, first, lambda f: "2026-07-11" in f["Last post"])
+    await asyncio.gather(settled(first, since=first.mark()), settled(second, since=second.mark()))
     assert len(posts(standin, channel.id, "two-day visit")) == 1
     assert first.returncode is None and second.returncode is None
 

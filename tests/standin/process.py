@@ -75,6 +75,8 @@ class BotProcess:
         self.argv = list(argv)
         self.proc = proc
         self.lines: list[str] = []
+        self._new_line = asyncio.Condition()
+        self._eof = False
         self._reader = asyncio.create_task(self._read())
 
     @classmethod
@@ -87,8 +89,41 @@ class BotProcess:
 
     async def _read(self) -> None:
         assert self.proc.stdout is not None
-        while line := await self.proc.stdout.readline():
-            self.lines.append(line.decode(errors="replace").rstrip("\n"))
+        try:
+            while line := await self.proc.stdout.readline():
+                self.lines.append(line.decode(errors="replace").rstrip("\n"))
+                async with self._new_line:
+                    self._new_line.notify_all()
+        finally:
+            self._eof = True
+            async with self._new_line:
+                self._new_line.notify_all()  # end of output: waiters stop waiting
+
+    def mark(self) -> int:
+        """The index the next output line will get: pass as ``since=`` to wait only for later lines."""
+        return len(self.lines)
+
+    async def wait_for_lines(
+        self, predicate: str | Callable[[list[str]], bool], *, since: int = 0, timeout: float = 10.0
+    ) -> list[str]:
+        """Output lines from index ``since`` on, once ``predicate`` holds for them (a string: once one
+        line contains it). Fails at once, with the output, if the process ends first."""
+        def holds(lines: list[str]) -> bool:
+            return any(predicate in line for line in lines) if isinstance(predicate, str) else predicate(lines)
+
+        async def wait() -> list[str]:
+            async with self._new_line:
+                while not holds(self.lines[since:]):
+                    if self._eof:
+                        raise BotExited(f"output ended (exit code {self.proc.returncode}) before "
+                                        f"{predicate!r}:\n{self.output}")
+                    await self._new_line.wait()
+                return self.lines[since:]
+
+        try:
+            return await asyncio.wait_for(wait(), timeout)
+        except TimeoutError:
+            raise AssertionError(f"no output matching {predicate!r} within {timeout} s:\n{self.output}") from None
 
     @property
     def output(self) -> str:
