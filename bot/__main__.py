@@ -55,6 +55,11 @@ def _parser() -> argparse.ArgumentParser:
     tl.add_argument("topic", nargs="*", help="a brief to limit to, then optional from/to years")
     tl.add_argument("--json", action="store_true")
     sub.add_parser("check", parents=[folders], help="validate briefs and corpus; exit 1 listing every problem")
+    add = sub.add_parser("add-document", parents=[folders], help="add a .txt, .md, .html or .pdf file to the corpus")
+    add.add_argument("path")
+    add.add_argument("--id", help="the document id (default: kind, date and title words)")
+    add.add_argument("--published", help="the date when the document shows none: YYYY-MM-DD, YYYY-MM or YYYY")
+    add.add_argument("--json", action="store_true")
     return p
 
 
@@ -178,6 +183,27 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_add_document(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .curate.add_document import add_document
+    from .curate.extract import DocumentError
+
+    _, corpus = data_dirs(args.briefs, args.corpus)
+    try:
+        added = add_document(Path(args.path), corpus, args.id, args.published)
+    except DocumentError as exc:
+        _fail(str(exc))
+    if args.json:
+        print(json.dumps(added.to_json(), ensure_ascii=False))
+        return 0
+    print(f"added {added.path} (id {added.id})")
+    for line in added.front.detected:
+        print(f"  {line}")
+    print(f"next: python -m bot draft {added.id} --out briefs/doc-{added.id}.yaml")
+    return 0
+
+
 def cmd_console(args: argparse.Namespace) -> int:
     from .console import run_console
 
@@ -198,6 +224,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     load_env_file()  # before choosing: a token in .env means the bot, as for `python -m bot run`
     command = args.command or ("run" if token_is_set() else "console")
     handlers = {"ask": cmd_ask, "onthisday": cmd_onthisday, "timeline": cmd_timeline, "check": cmd_check,
+                "add-document": cmd_add_document,
                 "console": cmd_console, "run": cmd_run}
     try:
         return handlers[command](args)
