@@ -21,6 +21,7 @@ import math
 import re
 import threading
 import weakref
+from array import array
 from collections.abc import Sequence
 from itertools import chain
 
@@ -56,7 +57,8 @@ _PLACE = re.compile(r"\b(?:in|at|near) (?:the (?:city|capital|town|region|provin
 _NOT_PLACES = frozenset("January February March April May June July August September October November December "
                         "The This That His Her Its Their Our".split())
 _BATCH = 2000
-_SEP = " qqxfactsepqq "
+_SEP_WORD = "qqxfactsepqq"
+_SEP = f" {_SEP_WORD} "
 
 
 def stem_words(words: Sequence[str]) -> list[str]:
@@ -75,19 +77,27 @@ def _interval(fact: Fact) -> tuple[int, int]:
     return fact.first_day().toordinal(), fact.last_day().toordinal()
 
 
-def _fact_texts(brief: Brief) -> list[str]:
-    """The normalised texts then quotes of a brief's facts: one normalise() call per brief."""
-    joined = normalise(_SEP.join([*(f.text for f in brief.facts), *(f.quote for f in brief.facts)]))
-    parts = f" {joined} ".split(_SEP)
-    if len(parts) != 2 * len(brief.facts):  # a fact that folds to nothing: do them one by one
-        parts = [normalise(t) for t in [*(f.text for f in brief.facts), *(f.quote for f in brief.facts)]]
-    return parts
+def _fact_words(brief: Brief) -> list[list[str]]:
+    """The normalised words of a brief's fact texts, then of its quotes: one normalise() and one
+    split() per brief, cut at a separator word that normalising leaves alone."""
+    items = [*(f.text for f in brief.facts), *(f.quote for f in brief.facts)]
+    words = normalise(_SEP.join(items)).split()
+    cuts = [-1]
+    try:
+        while len(cuts) < len(items):
+            cuts.append(words.index(_SEP_WORD, cuts[-1] + 1))
+    except ValueError:
+        return [normalise(t).split() for t in items]  # a text that holds the separator itself
+    cuts.append(len(words))
+    return [words[cuts[k] + 1 : cuts[k + 1]] for k in range(len(items))]
 
 
 class FactIndex:
     """Stemmed posting lists and per-fact features for every fact of a catalog.
 
-    Facts are numbered in brief order (the search index's), then in each brief's order.
+    Facts are numbered in brief order (the search index's), then in each brief's order. Posting
+    lists are built as sorted ``stem * rows + row`` keys with numpy, not per fact in Python: at
+    10,000 briefs that is over a million (word, fact) pairs.
     """
 
     def __init__(self, words: SearchIndex) -> None:
@@ -99,36 +109,42 @@ class FactIndex:
         n = int(self.brief_first[-1])
         self.n = n
         self.fact_brief = np.repeat(np.arange(nb, dtype=np.int32), sizes)
-        texts: list[list[str]] = []
-        quotes: list[list[str]] = []
-        for brief in self.briefs:
-            parts = _fact_texts(brief)
-            half = len(brief.facts)
-            texts += [p.split() for p in parts[:half]]
-            quotes += [p.split() for p in parts[half:]]
-        names = [" ".join(words.normalised_names(k)).split() for k in range(nb)]
-        vocab: set[str] = set()
-        for rows in (texts, quotes, names):
-            for k in range(0, len(rows), _BATCH):
-                vocab.update(chain.from_iterable(rows[k : k + _BATCH]))
-        ordered = sorted(vocab)
-        del vocab
-        stems = stem_words(ordered)
         self.stem_id: dict[str, int] = {}
-        for stem in stems:
-            self.stem_id.setdefault(stem, len(self.stem_id))
-        self.word_stem: dict[str, int] = {w: self.stem_id[s] for w, s in zip(ordered, stems, strict=True)}
-        get = self.word_stem.__getitem__
-        fact_words = [list(dict.fromkeys(map(get, t + q))) for t, q in zip(texts, quotes, strict=True)]
-        both_words = [list(set(map(get, t)).intersection(map(get, q))) for t, q in zip(texts, quotes, strict=True)]
-        name_words = [list(dict.fromkeys(map(get, ws))) for ws in names]
-        del texts, quotes, names
+        self.word_stem: dict[str, int] = {}
+        # Word ids of every fact's text and quote, and of every brief's names, in flat arrays: the
+        # words themselves are dropped brief by brief (a million short strings would double the
+        # memory a load needs at 10,000 briefs).
+        text_ids, quote_ids, name_ids = array("i"), array("i"), array("i")
+        text_counts, quote_counts, name_counts = array("q"), array("q"), array("q")
+        for k, brief in enumerate(self.briefs):
+            parts = _fact_words(brief)
+            names = " ".join(words.normalised_names(k)).split()
+            self._learn([*chain.from_iterable(parts), *names])
+            get = self.word_stem.__getitem__
+            half = len(brief.facts)
+            for row in parts[:half]:
+                text_ids.extend(map(get, row))
+                text_counts.append(len(row))
+            for row in parts[half:]:
+                quote_ids.extend(map(get, row))
+                quote_counts.append(len(row))
+            name_ids.extend(map(get, names))
+            name_counts.append(len(names))
         s = len(self.stem_id)
-        self.fact_indptr, self.fact_indices = _csr(fact_words, s)
-        self.name_indptr, self.name_indices = _csr(name_words, s)
-        self.both_indptr, self.both_indices = _csr(both_words, s)
-        del both_words, name_words
-        self.fact_len = np.fromiter(map(len, fact_words), dtype=np.float32, count=n)
+        text_keys, quote_keys = _keys(text_ids, text_counts, n), _keys(quote_ids, quote_counts, n)
+        name_keys = _keys(name_ids, name_counts, nb)
+        del text_ids, quote_ids, name_ids
+        merged = np.concatenate((text_keys, quote_keys))
+        del text_keys, quote_keys
+        merged.sort()
+        repeated = merged[1:] == merged[:-1]  # in the text and in the quote
+        fact_keys = merged[np.concatenate(([True], ~repeated))] if len(merged) else merged
+        self.fact_indptr, self.fact_indices = _csr(fact_keys, n, s)
+        self.both_indptr, self.both_indices = _csr(merged[1:][repeated], n, s)
+        del merged, repeated
+        self.name_indptr, self.name_indices = _csr(name_keys, nb, s)
+        del name_keys
+        self.fact_len = np.bincount(self.fact_indices, minlength=n).astype(np.float32)
         # Document frequency: facts with the stem in their own words, or in their brief's names.
         df = np.diff(self.fact_indptr).astype(np.float64)
         name_stem = np.repeat(np.arange(s, dtype=np.int64), np.diff(self.name_indptr))
@@ -137,9 +153,17 @@ class FactIndex:
         self.idf = np.log(1.0 + max(n, 1) / df).astype(np.float32)
         self.max_idf = float(math.log(1.0 + max(n, 1)))
         self.alias_words = self._alias_words(words)
-        self._features(fact_words, words)
+        del fact_keys
+        self._features(words)
 
-    def _features(self, fact_words: list[list[int]], words: SearchIndex) -> None:
+    def _learn(self, words: list[str]) -> None:
+        """Give new words their stem's id (stemming them all in one call)."""
+        new = [w for w in dict.fromkeys(words) if w not in self.word_stem]
+        if new:
+            for word, stem in zip(new, stem_words(new), strict=True):
+                self.word_stem[word] = self.stem_id.setdefault(stem, len(self.stem_id))
+
+    def _features(self, words: SearchIndex) -> None:
         """Per fact: its date interval, and whether it has numbers, people, places, or looks ahead."""
         n, nb = self.n, len(self.briefs)
         facts = [f for b in self.briefs for f in b.facts]
@@ -155,15 +179,12 @@ class FactIndex:
         np.maximum.at(he, self.fact_brief[self.dated], self.end[self.dated])
         hs[he < 0] = -1
         self.hull_start, self.hull_end = hs.astype(np.int32)[self.fact_brief], he.astype(np.int32)[self.fact_brief]
-        s = len(self.stem_id)
-        flat = np.fromiter(chain.from_iterable(fact_words), dtype=np.int64, count=int(self.fact_len.sum()))
-        lengths = self.fact_len.astype(np.int64)
 
         def any_of(stems: set[int]) -> np.ndarray:
-            mark = np.zeros(s + 1, dtype=np.int64)
-            mark[list(stems)] = 1
-            counts = np.add.reduceat(mark[flat], np.cumsum(lengths) - lengths) if len(flat) else np.zeros(n)
-            return np.asarray((counts > 0) & (lengths > 0))
+            found = np.zeros(n, dtype=bool)
+            for stem in stems:
+                found[self.fact_indices[self.fact_indptr[stem] : self.fact_indptr[stem + 1]]] = True
+            return found
 
         known = self.stem_id.get
         people = {k for w in self._person_words(words) if (k := known(w)) is not None}
@@ -173,7 +194,8 @@ class FactIndex:
         self.person = any_of(people | roles)
         status = np.fromiter((f.status != "occurred" for f in facts), dtype=bool, count=n)
         self.future = status | any_of(ahead)
-        digits = np.fromiter((bool(_DIGITS.search(_YEARISH.sub(" ", f.text))) for f in facts), dtype=bool, count=n)
+        digits = np.fromiter((_DIGITS.search(f.text) is not None and _DIGITS.search(_YEARISH.sub(" ", f.text)) is not None
+                              for f in facts), dtype=bool, count=n)
         self.number = digits | any_of(numbers)
         self.place = np.fromiter((any(m.group(1) not in _NOT_PLACES for m in _PLACE.finditer(f.text))
                                   for f in facts), dtype=bool, count=n)
@@ -187,32 +209,43 @@ class FactIndex:
 
     def _person_words(self, words: SearchIndex) -> list[str]:
         """Stems of people's names: words of person briefs' names that no other brief uses alone."""
-        alone = {name for k, b in enumerate(self.briefs) if b.kind != "person" for name in words.normalised_names(k)}
+        people = [k for k, b in enumerate(self.briefs) if b.kind == "person"]
+        if not people:
+            return []
+        flat, _ = words.name_table()
+        alone = {name for name in flat if " " not in name}
+        alone.difference_update(n for k in people for n in words.normalised_names(k))
         found: set[str] = set()
-        for k, brief in enumerate(self.briefs):
-            if brief.kind == "person":
-                for name in words.normalised_names(k):
-                    found.update(w for w in name.split() if w not in alone and len(w) > 2)
+        for k in people:
+            for name in words.normalised_names(k):
+                found.update(w for w in name.split() if w not in alone and len(w) > 2)
         return stem_words(sorted(found - ROLE_WORDS))
 
     def _alias_words(self, words: SearchIndex) -> dict[str, tuple[int, ...]]:
         """Name words found in no fact ("lacin", "شہباز") → stems of their brief's first name.
 
         The brief's first alias is how its facts spell the name ("Lachin", "Shehbaz Sharif").
+        Only words of at most four briefs count: more would be a common word, not a name.
         """
         in_facts = np.diff(self.fact_indptr) > 0
-        out: dict[str, set[int]] = {}
-        for k in range(len(self.briefs)):
-            brief, names = self.briefs[k], words.normalised_names(k)
-            first = normalise(brief.aliases[0]) if brief.aliases else brief.title
-            canonical = [s for w in first.split() if (s := self.word_stem.get(w)) is not None and in_facts[s]]
-            if not canonical:
+        named = np.diff(self.name_indptr)
+        canonical: dict[int, list[int]] = {}
+        out: dict[str, tuple[int, ...]] = {}
+        for word, stem in self.word_stem.items():
+            if in_facts[stem] or not 0 < named[stem] <= 4:
                 continue
-            for name in names:
-                for word in name.split():
-                    if not in_facts[self.word_stem[word]]:
-                        out.setdefault(word, set()).update(canonical)
-        return {w: tuple(sorted(s)) for w, s in out.items() if len(s) <= 4}
+            found: set[int] = set()
+            a = int(self.name_indptr[stem])
+            for k in self.name_indices[a : a + int(named[stem])].tolist():
+                if k not in canonical:
+                    brief = self.briefs[k]
+                    first = normalise(brief.aliases[0]) if brief.aliases else ""
+                    canonical[k] = [c for w in first.split()
+                                    if (c := self.word_stem.get(w)) is not None and in_facts[c]]
+                found.update(canonical[k])
+            if 0 < len(found) <= 4:
+                out[word] = tuple(sorted(found))
+        return out
 
     def postings(self, stem: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Facts whose own words have the stem, facts with it in both text and quote, briefs named by it."""
@@ -222,14 +255,20 @@ class FactIndex:
         return self.fact_indices[a:b], self.both_indices[e:f], self.name_indices[c:d]
 
 
-def _csr(rows: list[list[int]], width: int) -> tuple[np.ndarray, np.ndarray]:
-    """Posting lists from rows of ids: row numbers of column c are indices[indptr[c]:indptr[c + 1]]."""
-    counts = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
-    flat = np.fromiter((c for row in rows for c in row), dtype=np.int32, count=int(counts.sum()))
-    order = np.argsort(flat, kind="stable")
-    indices = np.repeat(np.arange(len(rows), dtype=np.int32), counts)[order]
-    indptr = np.concatenate(([0], np.cumsum(np.bincount(flat, minlength=width)))).astype(np.int64)
-    return indptr, indices
+def _keys(ids: array[int], counts: array[int], width: int) -> np.ndarray:  # ids: "i", counts: "q"
+    """The distinct ``stem * width + row`` of rows of stem ids (row r has counts[r] ids), sorted."""
+    keys = np.frombuffer(ids, dtype=np.int32).astype(np.int64) if len(ids) else np.zeros(0, dtype=np.int64)
+    keys *= max(width, 1)
+    keys += np.repeat(np.arange(len(counts), dtype=np.int32), np.frombuffer(counts, dtype=np.int64))
+    keys.sort()  # a plain sort and compare: np.unique's hashing is several times slower here
+    return keys[np.concatenate(([True], keys[1:] != keys[:-1]))] if len(keys) else keys
+
+
+def _csr(keys: np.ndarray, width: int, stems: int) -> tuple[np.ndarray, np.ndarray]:
+    """Posting lists from sorted ``stem * width + row`` keys: rows of stem c are indices[indptr[c]:indptr[c + 1]]."""
+    width = max(width, 1)
+    indptr = np.concatenate(([0], np.cumsum(np.bincount(keys // width, minlength=stems)))).astype(np.int64)
+    return indptr, (keys % width).astype(np.int32)
 
 
 _BUILT: dict[int, FactIndex] = {}  # id(search index) -> its fact index, dropped with it

@@ -68,7 +68,7 @@ SYNONYMS = {
     "saal": "year", "sal": "year", "mahina": "month", "mahine": "month", "shehar": "city", "shahar": "city",
     "hamayat": "support", "himayat": "support", "taawun": "cooperation", "tawun": "cooperation",
     "dawat": "invitation", "daawat": "invitation", "bijli": "energy", "tawanai": "energy",
-    "hadaf": "goal", "maqsad": "goal", "ilaqa": "region", "amn": "peace", "saddar": "president",
+    "iftitah": "inaugurated", "aghaz": "launch", "hadaf": "goal", "maqsad": "goal", "ilaqa": "region", "amn": "peace", "saddar": "president",
     # Azerbaijani words, matched with their case suffixes (görüşü, səfəri, müharibəsi)
     "gorus": "meeting", "sefer": "visit", "mektub": "letter", "muharibe": "war", "prezident": "president",
     "nazir": "minister", "bas": "prime", "xarici": "foreign", "sazis": "agreement",
@@ -85,6 +85,8 @@ FUTURE_WORDS = frozenset("will expected expect upcoming next future planned plan
 
 _WHEN = frozenset("when kab date year month day".split())
 _NUMBER = frozenset("many much kitne kitna kitni number amount total".split())
+#: "how big", "how long": a measure, so a number answers; the adjective itself says nothing more.
+_MEASURE = frozenset("many much big large long far old high often large huge size".split())
 _WHO = frozenset("who whom whose kaun kon kisne".split())
 _WHERE = frozenset("where kahan kahaan place city venue".split())
 
@@ -182,7 +184,7 @@ def _meaning(word: str) -> str:
 def _want(words: list[str]) -> Want:
     """The answer type from the first question word that says one ("how many" before "who")."""
     for k, word in enumerate(words):
-        if word == "how" and k + 1 < len(words) and words[k + 1] in ("many", "much"):
+        if word == "how" and k + 1 < len(words) and words[k + 1] in _MEASURE:
             return Want.NUMBER
         if word in _NUMBER and word not in ("many", "much", "number", "amount", "total"):
             return Want.NUMBER
@@ -202,6 +204,7 @@ def parse_question(text: str, today: dt.date) -> Question:
     window, rest = _find_window(norm, today)
     raw = rest.split()
     want = _want(raw)
+    raw = [w for k, w in enumerate(raw) if not (k and raw[k - 1] == "how" and w in _MEASURE)]
     future = any(w in FUTURE_WORDS for w in raw)
     past = not future and any(w in PAST_WORDS for w in raw)
     words: list[str] = []

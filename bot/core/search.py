@@ -308,6 +308,10 @@ class SearchIndex:
 
     # -- word expansion -------------------------------------------------------------------
 
+    def name_table(self) -> tuple[list[str], list[int]]:
+        """Every brief's normalised names, flat, and where each brief's start (one more than briefs)."""
+        return self._name_norm, self._name_start
+
     def normalised_names(self, i: int) -> list[str]:
         """The names of brief ``i`` (in :attr:`briefs` order), normalised as the index holds them."""
         return self._name_norm[self._name_start[i] : self._name_start[i + 1]]

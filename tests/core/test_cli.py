@@ -89,3 +89,14 @@ def test_console_answers_like_the_bot() -> None:
 def test_other_data_folders_by_flag(tmp_path: Path) -> None:
     out = safeer("--briefs", str(tmp_path), "ask", "LNG")
     assert out.returncode == 1 and "no *.yaml briefs" in out.stderr
+
+
+def test_ask_leads_with_the_answering_fact() -> None:
+    out = safeer("ask", "How many MoUs were signed during Aliyev's 2024 visit?")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith("15 Memoranda of Understanding")
+    data = json.loads(safeer("ask", "when did Aliyev visit Pakistan", "--json").stdout)
+    assert data["answer"]["date"] == "2024-07-11" and data["answer"]["quote"].startswith("Azerbaijan's President")
+    lines = [json.loads(x) for x in safeer("ask", "--stdin", "--json", stdin="capital of Japan\n<@1>\nLNG\n").stdout.splitlines()]
+    assert lines[0]["answer"] is None and lines[1]["answer"] is None and "error" in lines[1]
+    assert lines[2]["answer"]["brief"] == "energy-lng"
