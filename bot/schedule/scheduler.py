@@ -26,7 +26,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import functools
-import hashlib
 import heapq
 import itertools
 import logging
@@ -34,7 +33,7 @@ import os
 import socket
 import uuid
 from collections.abc import Awaitable, Callable, Collection
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Final, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -44,10 +43,23 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from .. import metrics
 from . import planner
-from .models import UTC, GuildSettings, LedgerEntry, ReminderStatus
+from .models import UTC, GuildSettings, ReminderStatus
 from .planner import InvalidSetting, Slot
-from .sender import PermanentSendError, PostSender, Prepared, SendOutcome, SendPolicy, SendQueue, TransientSendError
-from .store import DEFAULT_STALE_AFTER, MissedSlot, ReminderStore, shard_of
+from .scheduler_config import (
+    LateNote,
+    PassReport,
+    SchedulerConfig,
+    default_late_note,
+    describe_error,
+    failure_reason,
+    human_delay,
+    later,
+    post_nonce,
+    schedule_key,
+    utc_now,
+)
+from .sender import PermanentSendError, PostSender, Prepared, SendOutcome, SendQueue, TransientSendError
+from .store import MissedSlot, ReminderStore, shard_of
 
 log = logging.getLogger(__name__)
 
@@ -57,87 +69,9 @@ NotifyAdmin = Callable[[int, str], Awaitable[None]]
 """``notify_admin(guild_id, text)``: tell the server's admins, where possible."""
 Clock = Callable[[], dt.datetime]
 """Returns the current time as an aware UTC datetime."""
-LateNote = Callable[[GuildSettings, Slot, dt.timedelta], str]
 
 PASS_JOB_ID: Final = "safeer-reminders-pass"
 _T = TypeVar("_T")
-
-
-def utc_now() -> dt.datetime:
-    return dt.datetime.now(UTC)
-
-
-def post_nonce(guild_id: int, local_date: dt.date) -> str:
-    """Stable 25-character nonce for one guild's post on one date (Discord allows 25)."""
-    digest = hashlib.sha256(f"safeer-otd:{guild_id}:{local_date.isoformat()}".encode()).hexdigest()
-    return "otd" + digest[:22]
-
-
-def _human(delta: dt.timedelta) -> str:
-    minutes = max(0, int(delta.total_seconds() // 60))
-    hours, minutes = divmod(minutes, 60)
-    if not hours:
-        return f"{minutes} min"
-    return f"{hours} h {minutes} min" if minutes else f"{hours} h"
-
-
-def default_late_note(settings: GuildSettings, slot: Slot, late: dt.timedelta) -> str:
-    local = slot.at.astimezone(ZoneInfo(settings.timezone))
-    return (
-        f"⏰ Posted late: this was due at {local:%H:%M} ({settings.timezone}), "
-        f"{_human(late)} ago, but the bot could not post then."
-    )
-
-
-def describe_error(error: BaseException | None) -> str:
-    if error is None:
-        return "unknown error"
-    return str(error) or type(error).__name__
-
-
-@dataclass(frozen=True)
-class SchedulerConfig:
-    """Tunables. ``grace``: how late a post may still go out. ``late_note_after``: lateness from
-    which the post says so. ``stale_claim_after``: age at which an unfinished claim becomes
-    'unknown' — must exceed the longest a send job can take. ``pause_after``: consecutive
-    permanent failures before a guild is paused. ``keep_ledger``: how long rows of the post ledger
-    are kept (pruned by the first pass of each day; planning only looks back ``max_missed_days``),
-    so the ledger does not grow by one row per server per day for ever."""
-
-    grace: dt.timedelta = planner.DEFAULT_GRACE
-    late_note_after: dt.timedelta = dt.timedelta(minutes=10)
-    stale_claim_after: dt.timedelta = DEFAULT_STALE_AFTER
-    max_missed_days: int = 7
-    pause_after: int = 3
-    refresh_every: dt.timedelta = dt.timedelta(minutes=10)
-    max_length: int = 2000
-    send: SendPolicy = field(default_factory=SendPolicy)
-    keep_ledger: dt.timedelta = dt.timedelta(days=400)
-
-    def __post_init__(self) -> None:
-        if self.grace < dt.timedelta(0) or self.late_note_after < dt.timedelta(0):
-            raise ValueError("grace and late_note_after must not be negative")
-        if self.max_missed_days < 0 or self.pause_after < 1 or self.max_length < 100:
-            raise ValueError("max_missed_days >= 0, pause_after >= 1, max_length >= 100")
-        if self.keep_ledger < dt.timedelta(days=self.max_missed_days + 3):
-            raise ValueError("keep_ledger must cover max_missed_days and a few more: planning reads that far back")
-        longest_job = self.send.deadline + self.send.attempt_timeout + 60  # + a minute for claim and records
-        if self.stale_claim_after.total_seconds() <= longest_job:
-            raise ValueError(
-                f"stale_claim_after ({self.stale_claim_after}) must exceed the longest send job "
-                f"({longest_job:g} s), or a post still being sent could be reported 'unknown'"
-            )
-
-
-@dataclass
-class PassReport:
-    """What one pass did (for logs and tests)."""
-
-    now: dt.datetime
-    enqueued: list[tuple[int, dt.date]] = field(default_factory=list)
-    missed: list[MissedSlot] = field(default_factory=list)
-    expired: list[LedgerEntry] = field(default_factory=list)
-    pruned: int = 0  # ledger rows older than keep_ledger deleted (first pass of each day)
 
 
 @dataclass
@@ -344,7 +278,7 @@ class ReminderScheduler:
         heapq.heappush(self._heap, (plan.slot.at, s.guild_id, plan.version))
 
     def _missed_reason(self, s: GuildSettings) -> str:
-        return (f"missed: the bot was not running within {_human(self.config.grace)} of "
+        return (f"missed: the bot was not running within {human_delay(self.config.grace)} of "
                 f"{s.time} ({s.timezone})")
 
     def _enqueue(self, plan: _Plan, slot: Slot) -> None:
@@ -378,7 +312,7 @@ class ReminderScheduler:
             return None
         now = self._clock()
         if planner.lateness(post.slot, now) > self.config.grace:
-            reason = f"missed: still queued {_human(self.config.grace)} after {s.time} ({s.timezone})"
+            reason = f"missed: still queued {human_delay(self.config.grace)} after {s.time} ({s.timezone})"
             await self.store.record_missed([MissedSlot(g, day, post.slot.at, reason)], now=now)
             metrics.daily_post("skipped")
             return None
@@ -433,7 +367,7 @@ class ReminderScheduler:
             await self._persist(lambda: self.store.mark_unknown(g, day, note, now=now))
             return
         text = describe_error(outcome.error)
-        metrics.daily_post("failed", _failure_reason(outcome.error))
+        metrics.daily_post("failed", failure_reason(outcome.error))
         count = await self._persist(lambda: self.store.mark_failed(
             g, day, text, permanent=outcome.permanent, attempts=outcome.attempts, now=now))
         log.warning("guild %s: the %s post failed after %d attempt(s): %s", g, day, outcome.attempts, text)
@@ -492,10 +426,10 @@ class ReminderScheduler:
         for s in rows:
             seen.add(s.guild_id)
             plan = self._plans.get(s.guild_id)
-            if plan is not None and _schedule_key(plan.settings) == _schedule_key(s):
+            if plan is not None and schedule_key(plan.settings) == schedule_key(s):
                 plan.settings = s
                 continue
-            self._install(s, _later(self._last_date.get(s.guild_id), stored_last.get(s.guild_id)), now)
+            self._install(s, later(self._last_date.get(s.guild_id), stored_last.get(s.guild_id)), now)
         for gone in set(self._plans) - seen:
             del self._plans[gone]
         self._last_reload = now
@@ -510,7 +444,7 @@ class ReminderScheduler:
             return
         known = self._last_date.get(guild_id)
         stored = (await self.store.last_dates([guild_id])).get(guild_id)
-        self._install(s, _later(known, stored), now or self._clock())
+        self._install(s, later(known, stored), now or self._clock())
 
     def _install(self, s: GuildSettings, last_date: dt.date | None, now: dt.datetime) -> None:
         if s.paused or not self.owns(s.guild_id):
@@ -592,27 +526,6 @@ class ReminderScheduler:
         if len(content) > self.config.max_length:
             content = content[: self.config.max_length - 1] + "…"
         return await self.queue.send_now(s.channel_id, content, nonce="test" + uuid.uuid4().hex[:21])
-
-
-def _failure_reason(error: BaseException | None) -> str:
-    """A short, bounded label: ``http_403``, ``http_404``, ``retries_exhausted``, ``other``."""
-    if isinstance(error, PermanentSendError):
-        return f"http_{error.status}"
-    if isinstance(error, TransientSendError):
-        return "retries_exhausted"
-    return "other"
-
-
-def _schedule_key(s: GuildSettings) -> tuple[object, ...]:
-    return (s.channel_id, s.time, s.timezone, s.upcoming_days, s.empty_days, s.paused, s.active_since, s.updated_at)
-
-
-def _later(a: dt.date | None, b: dt.date | None) -> dt.date | None:
-    if a is None:
-        return b
-    if b is None:
-        return a
-    return max(a, b)
 
 
 __all__ = [
