@@ -1,7 +1,7 @@
-"""Handler times inside the real bot process: autocomplete and /brief, real and synthetic catalogs.
+"""Handler times inside the real bot process: autocomplete, /brief and /ask, real and synthetic catalogs.
 
 Starts ``python -m bot run`` against the tests' local Discord stand-in (127.0.0.1 only), sends
-autocomplete keystrokes and /brief commands as Discord would, then reads the bot's own handler
+autocomplete keystrokes, /brief commands and /ask questions as Discord would, then reads the bot's own handler
 timings back through ``/briefs status``. Baseline in the same run: ``/help``, which does no search,
 gives the round-trip floor of the whole path (gateway → bot → REST), so ratios stay meaningful on a
 noisy machine. Prints one JSON object.
@@ -39,8 +39,14 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * q))] if ordered else float("nan")
 
 
+#: Questions for /ask on the real catalog: each kind the answer engine handles, and one it must refuse.
+QUESTIONS = ["when did Aliyev visit Pakistan?", "what happened in Lachin", "how many MoUs were signed in 2024",
+             "who is Khalaf Khalafov", "where did Sharif meet Aliyev in May 2025", "Aliyev ka Pakistan dora kab hua",
+             "azerbijan invesment", "LNG cargo per month", "recipe for chicken biryani"]
+
+
 async def run_catalog(label: str, briefs: Path, corpus: Path, typed: list[str], topics: list[str],
-                      work: Path) -> dict[str, Any]:
+                      work: Path, questions: list[str]) -> dict[str, Any]:
     async with DiscordStandIn() as standin:
         env = bot_env(standin, work / label, {"SAFEER_BRIEFS_DIR": str(briefs), "SAFEER_CORPUS_DIR": str(corpus),
                                               "SAFEER_LOG_LEVEL": "WARNING"})
@@ -50,7 +56,7 @@ async def run_catalog(label: str, briefs: Path, corpus: Path, typed: list[str], 
             await bot.until(standin.wait_for_command_sync(timeout=120))
             await bot.until(standin.wait_until_ready(timeout=120))
             ready_s = time.perf_counter() - started
-            trips: dict[str, list[float]] = {"autocomplete": [], "brief": [], "help": []}
+            trips: dict[str, list[float]] = {"autocomplete": [], "brief": [], "ask": [], "help": []}
 
             async def trip(kind: str, send: Any) -> None:
                 t0 = time.perf_counter()
@@ -63,6 +69,8 @@ async def run_catalog(label: str, briefs: Path, corpus: Path, typed: list[str], 
             for topic in topics:
                 await trip("brief", standin.send_slash_command("brief", {"topic": topic}))
                 await trip("help", standin.send_slash_command("help", {}))
+            for question in questions:
+                await trip("ask", standin.send_slash_command("ask", {"question": question}))
             status = await standin.send_slash_command("briefs status", {}, user=standin.world.owner)
             cb = await bot.until(standin.interaction_response(status))
             fields = cb.json["data"]["embeds"][0]["fields"]
@@ -96,7 +104,7 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="safeer-bench-bot-") as tmp:
         work = Path(tmp)
         results.append(await run_catalog("real", ROOT / "briefs", ROOT / "corpus", typed_real,
-                                         (topics_real * 10)[: args.briefs], work))
+                                         (topics_real * 10)[: args.briefs], work, (QUESTIONS * 20)[: args.briefs]))
         if args.synthetic:
             cache = ROOT / "benchmarks" / "out" / f"synthetic-{args.synthetic}"
             briefs, corpus = write_tree(args.synthetic, cache)
@@ -104,7 +112,8 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
             qs = queries(syn, 400)
             typed = list(keystrokes(qs, args.keystrokes))
             topics = [q.text for q in qs if q.intended][: args.briefs]
-            results.append(await run_catalog(f"synthetic-{args.synthetic}", briefs, corpus, typed, topics, work))
+            asked = [f"what about {t}?" for t in topics]
+            results.append(await run_catalog(f"synthetic-{args.synthetic}", briefs, corpus, typed, topics, work, asked))
     return {"benchmark": "bot_handlers", "python": sys.version.split()[0], "results": results}
 
 

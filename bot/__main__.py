@@ -22,7 +22,7 @@ from .core.question import clean_question
 from .core.results import NotFound
 from .core.text_render import render_text
 from .core.when import home_today, precision_of
-from .settings import data_dirs, load_env_file, token_is_set
+from .settings import data_dirs, load_env_file, state_dir, token_is_set
 
 
 class _Parser(argparse.ArgumentParser):
@@ -208,7 +208,7 @@ def cmd_console(args: argparse.Namespace) -> int:
     from .console import run_console
 
     library = _load(args)
-    return run_console(library, home_today)
+    return run_console(library, home_today, state_dir=state_dir())
 
 
 def cmd_run(args: argparse.Namespace) -> int:

@@ -43,6 +43,11 @@ def data_dirs(briefs: str | None = None, corpus: str | None = None) -> tuple[Pat
     return Path(b), Path(c)
 
 
+def state_dir() -> Path:
+    """``SAFEER_STATE_DIR``, else ``.safeer/`` in the project: sync hash, SQLite file, console history."""
+    return Path(os.environ.get("SAFEER_STATE_DIR") or PROJECT_ROOT / ".safeer")
+
+
 def token_is_set() -> bool:
     """Whether ``DISCORD_TOKEN`` is set: ``python -m bot`` then runs the bot, else the console."""
     return bool(os.environ.get("DISCORD_TOKEN"))
@@ -198,8 +203,8 @@ class Settings:
                 raise DataFolderError(f"the {label} folder {path} does not exist (set SAFEER_{label.upper()}_DIR)")
             if not os.access(path, os.R_OK | os.X_OK):
                 raise DataFolderError(f"the {label} folder {path} cannot be read by this user")
-        state_dir = Path(os.environ.get("SAFEER_STATE_DIR") or PROJECT_ROOT / ".safeer")
-        db = os.environ.get("DATABASE_URL") or f"sqlite+aiosqlite:///{state_dir / 'safeer.sqlite3'}"
+        state = state_dir()
+        db = os.environ.get("DATABASE_URL") or f"sqlite+aiosqlite:///{state / 'safeer.sqlite3'}"
         api = os.environ.get("DISCORD_API_BASE_URL") or None
         gateway = os.environ.get("DISCORD_GATEWAY_URL") or None
         for name, url in (("DISCORD_API_BASE_URL", api), ("DISCORD_GATEWAY_URL", gateway)):
@@ -211,7 +216,7 @@ class Settings:
             raise SettingsError(f"SAFEER_LOG_FORMAT: '{log_format[:20]}' is not text or json")
         return cls(
             token=Secret(token), shard_count=shard_count, shard_ids=shard_ids, briefs_dir=briefs_dir,
-            corpus_dir=corpus_dir, state_dir=state_dir, test_hooks=hooks,
+            corpus_dir=corpus_dir, state_dir=state, test_hooks=hooks,
             database_url=db, guild_ids=_ids("SAFEER_GUILD_IDS"), operator_ids=_ids("SAFEER_OPERATOR_IDS"),
             log_level=level, api_base_url=api, gateway_url=gateway,
             reminder_grace_hours=_float("SAFEER_REMINDER_GRACE_HOURS", 6.0, 0.0, 23.0),

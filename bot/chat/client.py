@@ -18,8 +18,9 @@ from discord import app_commands
 
 from .. import metrics
 from ..core.catalog import CatalogDiff
-from ..core.commands import run_line
+from ..core.commands import dispatch
 from ..core.errors import CommandError
+from ..core.fact_index import fact_index
 from ..core.library import Library, LibraryHolder
 from ..core.problems import DataError
 from ..core.text_render import render_text
@@ -34,6 +35,8 @@ from .limits import CONTENT, pack_lines
 from .sync import SyncState, sync_if_changed
 
 log = logging.getLogger(__name__)
+MENTION_ONLY = ("Ask me a question, e.g. `@Safeer when did Aliyev visit Pakistan?`, "
+                "or a command: `@Safeer help`.")
 STOP_TIMEOUT = 10.0  # seconds a graceful stop gives posts already being sent
 
 
@@ -98,6 +101,7 @@ class SafeerBot(discord.AutoShardedClient):
         self.last_reload: ReloadOutcome | None = None
         self.loaded_at = self.started_at
         self._reload_lock = asyncio.Lock()
+        self._background: set[asyncio.Task[object]] = set()
         self._owner_ids: set[int] = set()
         self.reminders: ReminderScheduler | None = None
         self.store = store  # opened before connecting, so a database problem stops the start early
@@ -112,16 +116,18 @@ class SafeerBot(discord.AutoShardedClient):
         return home_today()
 
     async def setup_hook(self) -> None:
+        from .commands.ask import AskCommands
         from .commands.briefs import BriefCommands
         from .commands.operators import OperatorCommands
         from .commands.reminders import setup_reminders
-        from .views import SourcesButton
+        from .views import BriefButton, SourcesButton
 
-        for command in BriefCommands(self).get_app_commands():
+        for command in [*AskCommands(self).commands_to_add(), *BriefCommands(self).get_app_commands()]:
             self.tree.add_command(command)
         self.tree.add_command(OperatorCommands(self))
-        self.add_dynamic_items(SourcesButton)
+        self.add_dynamic_items(SourcesButton, BriefButton)
         self.reminders = await setup_reminders(self)
+        self._warm_answers()
         await self._load_owners()
         assert self.application_id is not None
         state = SyncState(self.settings.state_dir / "command-sync.json")
@@ -197,7 +203,16 @@ class SafeerBot(discord.AutoShardedClient):
                          new.catalog.content_hash, outcome.seconds)
             self.last_reload = outcome
             metrics.reload_done(outcome.ok, outcome.seconds)
+            if outcome.ok:
+                self._warm_answers()
             return outcome
+
+    def _warm_answers(self) -> None:
+        """Build the library's fact index in a worker thread now, so the first question after a
+        start or a reload does not wait for it on the event loop (seconds at 10,000 briefs)."""
+        task = asyncio.get_running_loop().create_task(asyncio.to_thread(fact_index, self.library.index))
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
 
     # -- mention commands --------------------------------------------------------------------
 
@@ -212,7 +227,7 @@ class SafeerBot(discord.AutoShardedClient):
         set_context(guild=message.guild.id if message.guild else None, command="mention", message=message.id)
         with self.timings.measure("mention"):
             try:
-                text = render_text(run_line(self.library, line or "help", self.today()))
+                text = render_text(dispatch(self.library, line, self.today())) if line else MENTION_ONLY
             except CommandError as exc:
                 text = str(exc)
             except Exception:

@@ -5,10 +5,13 @@ Long answers become several pages; a page break falls between facts, never insid
 
 from __future__ import annotations
 
+import datetime as dt
+
 import discord
 from discord.utils import escape_markdown, escape_mentions
 
-from ..core.answers import BriefAnswer, EventLine, SourceRef, format_event_line
+from ..core.answers import BriefAnswer, EventLine, SourceRef, describe_when, format_event_line
+from ..core.ask import Answer, AskResult
 from ..core.documents import Document
 from ..core.results import HelpText
 from ..core.search import SearchResult
@@ -64,15 +67,43 @@ def quote_pages(answer: BriefAnswer) -> list[discord.Embed]:
     ]
 
 
-def search_embed(query: str, result: SearchResult) -> discord.Embed:
+def _answer_source(answer: Answer, today: dt.date | None) -> str:
+    """“The quote” — *Document*, author, date · Date: when — the lines under an answer."""
+    doc = answer.document
+    source = f"*{safe(doc.title, 200)}*, {safe(doc.author, 200)}, {doc.published.human()}" if doc \
+        else safe(answer.fact.source, 100)
+    when = describe_when(answer.fact, today)
+    dated = f"\nDate: {when}" if when else ""
+    return f"> “{safe(answer.fact.quote, 900)}”\n— {source}{dated}"
+
+
+def answer_embed(result: AskResult) -> discord.Embed:
+    """/ask: the answer in bold, then its quote and source with the date; the brief follows a press."""
+    answer = result.answer
+    assert answer is not None
+    text = f"**{safe(answer.fact.text, 1200)}**\n\n{_answer_source(answer, result.today)}"
+    embed = discord.Embed(title=shorten(f"Q: {clean_user_text(result.question, 240)}", EMBED_TITLE),
+                          colour=COLOUR, description=shorten(text, EMBED_DESCRIPTION))
+    embed.add_field(name="From the brief", value=shorten(f"{answer.brief.title}\n`/brief {answer.brief.id}`",
+                                                         FIELD_VALUE), inline=False)
+    embed.set_footer(text=f"answer score {answer.score:.0f}/100 · press Brief for the whole brief")
+    return embed
+
+
+def search_embed(query: str, result: SearchResult, answer: Answer | None = None) -> discord.Embed:
     embed = discord.Embed(title=shorten(f"Search: {clean_user_text(query, 200)}", EMBED_TITLE), colour=COLOUR)
     for k, match in enumerate(result.matches[:5]):
         strongest = k == 0 and not result.weak
         name = f"{k + 1}. {match.brief.title}" + (" — best match" if strongest else "")
         value = f"{shorten(match.brief.summary, 700)}\n`/brief {match.brief.id}`"
         embed.add_field(name=shorten(name, 256), value=shorten(value, FIELD_VALUE), inline=False)
+    above = []
+    if answer is not None:  # the fact that best answers the words, above the briefs
+        above.append(f"**Best answer:** {safe(answer.fact.text, 600)}\n{_answer_source(answer, None)}")
     if result.weak and result.suggestions:
-        embed.description = "The match is weak. Did you mean: " + "; ".join(result.suggestions) + "?"
+        above.append("The match is weak. Did you mean: " + "; ".join(result.suggestions) + "?")
+    if above:
+        embed.description = shorten("\n\n".join(above), 3000)
     embed.set_footer(text=f"{len(result.matches)} match(es); scores are 0–100")
     return embed
 

@@ -15,13 +15,14 @@ import discord
 
 from ..core.answers import brief_answer
 from ..core.library import Library
-from .embeds import quote_pages, safe
+from .embeds import brief_pages, quote_pages, safe
 
 log = logging.getLogger(__name__)
 
 VIEW_TIMEOUT = 300.0
 #: Brief ids in custom ids: Discord allows 100 characters, the prefix takes 15.
 SOURCES_ID = re.compile(r"safeer:sources:(?P<brief>[a-z0-9]+(?:-[a-z0-9]+)*)")
+BRIEF_ID = re.compile(r"safeer:brief:(?P<brief>[a-z0-9]+(?:-[a-z0-9]+)*)")
 MAX_PERSISTENT_ID = 85
 
 
@@ -43,8 +44,8 @@ class SourcesButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=SOU
         return cls(match["brief"])
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        library = getattr(interaction.client, "library", None)
-        if not isinstance(library, Library):  # pragma: no cover - only the Safeer client registers this item
+        library = _library(interaction)
+        if library is None:  # pragma: no cover - only the Safeer client registers this item
             await interaction.response.send_message("Sources are not available yet; try again.", ephemeral=True)
             return
         brief = library.catalog.briefs.get(self.brief_id)
@@ -57,6 +58,48 @@ class SourcesButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=SOU
         await interaction.response.send_message(embeds=quotes[:3], ephemeral=True)
         for k in range(3, len(quotes), 3):
             await interaction.followup.send(embeds=quotes[k:k + 3], ephemeral=True)
+
+
+def _library(interaction: discord.Interaction) -> Library | None:
+    library = getattr(interaction.client, "library", None)
+    return library if isinstance(library, Library) else None
+
+
+class BriefButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=BRIEF_ID.pattern):
+    """The "Brief" button of an /ask answer: opens the whole brief, privately, with its Sources button.
+
+    Persistent like :class:`SourcesButton`: answered from ``interaction.client.library`` at the press.
+    """
+
+    def __init__(self, brief_id: str) -> None:
+        super().__init__(discord.ui.Button(label="Brief", style=discord.ButtonStyle.secondary, emoji="📘",
+                                           custom_id=f"safeer:brief:{brief_id}"))
+        self.brief_id = brief_id
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item[Any],
+                             match: re.Match[str], /) -> BriefButton:
+        return cls(match["brief"])
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        library = _library(interaction)
+        brief = library.catalog.briefs.get(self.brief_id) if library else None
+        if library is None or brief is None:
+            await interaction.response.send_message(
+                f"The brief “{safe(self.brief_id, 80)}” is no longer in the catalog. Ask again.", ephemeral=True)
+            return
+        pages = brief_pages(brief_answer(brief, dict(library.catalog.documents)))
+        view = AnswerView(pages, interaction.user.id, sources=SourcesButton(brief.id))
+        await interaction.response.send_message(embed=pages[0], view=view, ephemeral=True)
+        view.message = await interaction.original_response()
+
+
+def answer_buttons(brief_id: str) -> discord.ui.View:
+    """The buttons under an /ask answer: the whole brief, and its sources."""
+    view = discord.ui.View(timeout=None)
+    view.add_item(BriefButton(brief_id))
+    view.add_item(SourcesButton(brief_id))
+    return view
 
 
 class AnswerView(discord.ui.View):

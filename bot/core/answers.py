@@ -109,13 +109,36 @@ def brief_answer(brief: Brief, documents: dict[str, Document]) -> BriefAnswer:
     return BriefAnswer(brief.id, brief.title, brief.kind, brief.summary, lines, tuple(refs.values()))
 
 
+def fact_groups(facts: tuple[FactLine, ...]) -> list[list[FactLine]]:
+    """Runs of dated facts with the same date wording and source, so a face can say the date,
+    its "(inferred from …)" and the source once for the run instead of on every line."""
+    groups: list[list[FactLine]] = []
+    for line in facts:
+        last = groups[-1][-1] if groups else None
+        if last is not None and line.when and (line.when, line.source) == (last.when, last.source):
+            groups[-1].append(line)
+        else:
+            groups.append([line])
+    return groups
+
+
+def fact_lines_text(facts: tuple[FactLine, ...]) -> list[str]:
+    """Facts as text lines with their source numbers; a run of facts of the same date and source
+    goes under one heading, so the date, its "(inferred from …)" and the source are said once."""
+    out = []
+    for group in fact_groups(facts):
+        first = group[0]
+        if len(group) > 1:
+            out.append(f"• {first.when} [{first.source}]:")
+            out += [f"  – {line.text}" for line in group]
+        else:
+            out.append(f"• {first.when + ' — ' if first.when else ''}{first.text} [{first.source}]")
+    return out
+
+
 def render_brief_text(answer: BriefAnswer) -> str:
     """Plain text: title, summary, dated facts with source numbers, then the sources."""
-    out = [answer.title, "", answer.summary, ""]
-    for line in answer.facts:
-        prefix = f"{line.when} — " if line.when else ""
-        out.append(f"• {prefix}{line.text} [{line.source}]")
-    out += ["", "Sources:"]
+    out = [answer.title, "", answer.summary, "", *fact_lines_text(answer.facts), "", "Sources:"]
     out += [f"[{s.number}] {s.label()} ({s.id})" for s in answer.sources]
     return "\n".join(out)
 

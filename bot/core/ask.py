@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from .answers import BriefAnswer, FactLine, answer_json, brief_answer, source_ref
+from .answers import BriefAnswer, FactLine, answer_json, brief_answer, fact_lines_text, source_ref
 from .briefs import Brief, Fact
 from .documents import Document
 from .fact_index import fact_index
@@ -111,8 +111,7 @@ def render_ask_text(result: AskResult) -> str:
         out.append(f"Date: {when}")
     if result.brief is not None:
         out += ["", f"From the brief: {result.brief.title} [brief {result.brief.id}]"]
-        out += [f"• {f'{line.when} — ' if line.when else ''}{line.text} [{line.source}]"
-                for line in result.brief.facts[1:6]]
+        out += fact_lines_text(result.brief.facts[1:6])
     return "\n".join(out)
 
 

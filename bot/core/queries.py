@@ -12,6 +12,7 @@ import datetime as dt
 from rapidfuzz import fuzz
 
 from .answers import anniversary_line, brief_answer, event_line
+from .ask import ask
 from .daily import compose_daily_post
 from .dates import parse_day
 from .documents import Document
@@ -62,14 +63,19 @@ def brief(library: Library, topic: str) -> BriefFound | NotFound:
     return BriefFound(brief_answer(found, dict(library.catalog.documents)))
 
 
-def search(library: Library, words: str, limit: int = 5) -> SearchFound | NotFound:
-    """``search <words>``: the best matching briefs, the strongest first."""
+def search(library: Library, words: str, today: dt.date, limit: int = 5) -> SearchFound | NotFound:
+    """``search <words>``: the best matching briefs, the strongest first, with the fact that best
+    answers the same words when one does."""
     query = check_query(words)
     result = library.index.search(query, limit=limit)
     if not result.matches:
         return NotFound(f"Nothing in the briefs matches '{_shown(query)}'.", result.suggestions,
                         "Try a name (Aliyev, Khalafov), a place (Lachin, Baku) or a topic (investment, LNG).")
-    return SearchFound(query, result)
+    try:
+        answer = ask(library, query, today).answer
+    except CommandError:  # words that make no question ("the of"): the list alone
+        answer = None
+    return SearchFound(query, result, answer)
 
 
 def parse_day_arg(text: str | None, today: dt.date) -> tuple[int, int, int]:

@@ -12,6 +12,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from .answers import BriefAnswer, EventLine
+from .ask import Answer, AskResult
 from .calendar import Anniversary, Event
 from .documents import Document
 from .errors import CommandError as CommandError
@@ -39,8 +40,11 @@ class BriefFound:
 
 @dataclass(frozen=True)
 class SearchFound:
+    """The briefs that match, and the single fact that best answers the same words (or None)."""
+
     query: str
     result: SearchResult
+    answer: Answer | None = None
 
 
 @dataclass(frozen=True)
@@ -95,5 +99,5 @@ class DailyPreview:
     text: str | None
 
 
-Result = (BriefFound | SearchFound | DayEvents | TimelineFound | SourceFound | HelpText | Listing | DailyPreview
+Result = (AskResult | BriefFound | SearchFound | DayEvents | TimelineFound | SourceFound | HelpText | Listing | DailyPreview
           | NotFound)

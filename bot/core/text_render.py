@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .answers import format_event_line, render_brief_text
+from .ask import Answer, AskResult, render_ask_text
 from .results import (
     BriefFound,
     DailyPreview,
@@ -19,15 +20,24 @@ from .results import (
 INTRO = "Safeer briefs you on Pakistan–Azerbaijan relations. Every fact names its source."
 
 
+def best_answer_line(answer: Answer) -> str:
+    """One line for the fact that best answers a search: what, then the source and its date."""
+    doc = answer.document
+    source = f"{doc.title}, {doc.published.human()}" if doc else answer.fact.source
+    return f"Best answer: {answer.fact.text} ({source}) [brief {answer.brief.id}]"
+
+
 def render_text(result: Result) -> str:
     """The plain-text form of any command's result."""
     match result:
+        case AskResult():
+            return render_ask_text(result)
         case NotFound():
             return result.text()
         case BriefFound(answer):
             return render_brief_text(answer)
-        case SearchFound(_, found):
-            lines = []
+        case SearchFound(_, found, answer):
+            lines = [best_answer_line(answer), ""] if answer else []
             for k, m in enumerate(found.matches):
                 mark = " (best match)" if k == 0 and not found.weak else ""
                 lines.append(f"{k + 1}. {m.brief.title}{mark} — {m.brief.summary}  [brief {m.brief.id}]")

@@ -917,7 +917,8 @@ class DiscordStandIn:
         }
         if guild_id is not None:
             stored["guild_id"] = str(guild_id)
-        stored.pop("dm_permission", None)
+        if stored.pop("dm_permission", None) is False and stored.get("contexts") is None:
+            stored["contexts"] = [0]  # Discord keeps a command with dm_permission false out of DMs
         return stored
 
     async def _list_commands(self, rec: RecordedRequest, m: re.Match[str]) -> _Reply:
@@ -1522,11 +1523,11 @@ class DiscordStandIn:
         await self.dispatch("INTERACTION_CREATE", payload)
         return SentInteraction(str(state.id), state.token, state.type, payload)
 
-    def _registered(self, name: str, guild: FakeGuild | None) -> JsonObject:
+    def _registered(self, name: str, guild: FakeGuild | None, kind: int = 1) -> JsonObject:
         scopes = ([guild.id] if guild else []) + [None]
         for scope in scopes:
             for command in self.commands.get(scope, []):
-                if command["name"] == name and command.get("type", 1) == 1:
+                if command["name"] == name and command.get("type", 1) == kind:
                     return command
         known = sorted({c["name"] for scope in scopes for c in self.commands.get(scope, [])})
         raise LookupError(f"/{name} is not registered (the bot registered: {known or 'nothing yet'})")
@@ -1611,16 +1612,50 @@ class DiscordStandIn:
 
     async def send_slash_command(
         self, command: str, options: Mapping[str, OptionValue] | None = None, *, user: FakeUser | None = None,
-        channel: FakeChannel | None = None,
+        channel: FakeChannel | None = None, user_install: bool = False,
     ) -> SentInteraction:
         """A user runs ``/command`` (``"group sub"`` paths for subcommands). ``options`` are the leaf
         options by name: str/int/float/bool, or a FakeUser/FakeChannel/FakeRole (sent with ``resolved``).
         ``user`` defaults to ``world.member``, ``channel`` to ``world.general``; a DM channel
-        (``world.dm_channel(user)``) sends it from the bot's DMs."""
+        (``world.dm_channel(user)``) sends it from the bot's DMs. ``user_install``: the user runs it
+        through their own install of the app (Discord offers it only if the command allows that)."""
         user = user or self.world.member
         channel = channel or self.world.general
         payload = self._interaction_payload(2, user, channel)
         payload["data"] = self._command_data(command, options, channel)
+        self._check_offered(payload, command.split()[0].lstrip("/"), 1, user, user_install)
+        return await self.dispatch_interaction(payload)
+
+    def _check_offered(self, payload: JsonObject, name: str, kind: int, user: FakeUser, user_install: bool) -> None:
+        """Raise when Discord would not offer the command here: its ``contexts`` must include the
+        interaction's context, and its ``integration_types`` the installation used (0 guild, 1 user)."""
+        channel = self.world.find_channel(int(payload["channel_id"]))
+        registered = self._registered(name, self._guild_of(channel) if channel else None, kind)
+        contexts = registered.get("contexts")
+        if contexts is not None and payload["context"] not in contexts:
+            raise LookupError(f"Discord would not offer {name!r} in context {payload['context']} (contexts {contexts})")
+        if user_install:
+            if 1 not in (registered.get("integration_types") or [0]):
+                raise LookupError(f"{name!r} is not offered to user installs (integration_types "
+                                  f"{registered.get('integration_types')})")
+            payload["authorizing_integration_owners"] = {"1": str(user.id)}
+
+    async def send_context_menu(
+        self, name: str, message: JsonObject | int | str, *, user: FakeUser | None = None,
+        user_install: bool = False,
+    ) -> SentInteraction:
+        """A user picks the message command ``name`` (Apps → name) on ``message``, in its channel."""
+        msg = self._message_object(message)
+        user = user or self.world.member
+        channel = self.world.find_channel(int(msg["channel_id"])) or self.world.general
+        registered = self._registered(name, self._guild_of(channel), kind=3)
+        payload = self._interaction_payload(2, user, channel)
+        data: JsonObject = {"id": registered["id"], "name": registered["name"], "type": 3, "target_id": msg["id"],
+                            "resolved": {"messages": {msg["id"]: msg}}}
+        if registered.get("guild_id"):
+            data["guild_id"] = registered["guild_id"]
+        payload["data"] = data
+        self._check_offered(payload, name, 3, user, user_install)
         return await self.dispatch_interaction(payload)
 
     async def send_autocomplete(

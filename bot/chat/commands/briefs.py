@@ -66,10 +66,10 @@ class BriefCommands(commands.Cog):
     @app_commands.checks.cooldown(10, 30.0, key=lambda i: i.user.id)
     async def search(self, interaction: discord.Interaction, query: app_commands.Range[str, 1, 300]) -> None:
         with self.bot.timings.measure("search"):
-            result = queries.search(self.bot.library, query)
+            result = queries.search(self.bot.library, query, self.bot.today())
         if isinstance(result, NotFound):
             raise not_found(result)
-        await interaction.response.send_message(embed=search_embed(query, result.result))
+        await interaction.response.send_message(embed=search_embed(query, result.result, result.answer))
 
     @app_commands.command(name="onthisday", description=describe("onthisday"))
     @app_commands.describe(date="MM-DD or YYYY-MM-DD (default: today in Pakistan)")
