@@ -60,6 +60,11 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("--id", help="the document id (default: kind, date and title words)")
     add.add_argument("--published", help="the date when the document shows none: YYYY-MM-DD, YYYY-MM or YYYY")
     add.add_argument("--json", action="store_true")
+    dr = sub.add_parser("draft", parents=[folders], help="propose the brief of one corpus document")
+    dr.add_argument("document", metavar="DOCUMENT_ID")
+    dr.add_argument("--json", action="store_true")
+    dr.add_argument("--out", metavar="FILE", help="write the brief as YAML that passes check (nothing is "
+                    "written into briefs/ otherwise)")
     return p
 
 
@@ -204,6 +209,20 @@ def cmd_add_document(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_draft(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .curate.drafting import run_draft
+    from .curate.extract import DocumentError
+
+    briefs, corpus = data_dirs(args.briefs, args.corpus)
+    try:
+        print(run_draft(args.document, briefs, corpus, Path(args.out) if args.out else None, as_json=args.json))
+    except DocumentError as exc:
+        _fail(str(exc))
+    return 0
+
+
 def cmd_console(args: argparse.Namespace) -> int:
     from .console import run_console
 
@@ -224,7 +243,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     load_env_file()  # before choosing: a token in .env means the bot, as for `python -m bot run`
     command = args.command or ("run" if token_is_set() else "console")
     handlers = {"ask": cmd_ask, "onthisday": cmd_onthisday, "timeline": cmd_timeline, "check": cmd_check,
-                "add-document": cmd_add_document,
+                "add-document": cmd_add_document, "draft": cmd_draft,
                 "console": cmd_console, "run": cmd_run}
     try:
         return handlers[command](args)

@@ -29,8 +29,7 @@ WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", 
 _MONTH_NUMBER = {m.lower(): k + 1 for k, m in enumerate(MONTHS)}
 #: Words that say something will happen but give no date.
 UNDATED = ("very soon", "soon", "within a month", "within weeks", "in the coming weeks", "in the coming days",
-           "in the coming months", "shortly", "in due course", "at his earliest convenience",
-           "at an early date")
+           "in the coming months", "shortly", "in due course", "at an early date")
 
 
 class Resolved(NamedTuple):
