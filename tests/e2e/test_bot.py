@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import signal
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -194,6 +195,22 @@ async def test_reload_good_broken_and_refused(standin: DiscordStandIn, spawn_bot
     status = await standin.send_slash_command("briefs status", {}, user=owner)
     st = data_of(await bot.until(standin.interaction_response(status)))["embeds"][0]
     assert any(f["name"] == "Last reload" and "refused" in f["value"] for f in st["fields"])
+    assert standin.violations == []
+
+
+async def test_status_names_the_briefs_git_commit(standin: DiscordStandIn, spawn_bot: SpawnBot,
+                                                  data_dir: Path) -> None:
+    briefs = data_dir / "briefs"
+    git = ["git", "-C", str(briefs), "-c", "user.name=Curator", "-c", "user.email=curator@example.org"]
+    for args in (["init", "-q"], ["add", "."], ["commit", "-q", "-m", "briefs"]):
+        subprocess.run([*git, *args], check=True, capture_output=True, timeout=30)
+    commit = subprocess.run([*git, "log", "-1", "--format=%h"], check=True, capture_output=True, text=True,
+                            timeout=30).stdout.strip()
+    bot = await start_bot(standin, spawn_bot, data_dir)
+    status = await standin.send_slash_command("briefs status", {}, user=standin.world.owner)
+    st = data_of(await bot.until(standin.interaction_response(status)))["embeds"][0]
+    catalog = next(f["value"] for f in st["fields"] if f["name"] == "Catalog")
+    assert f"briefs at git commit `{commit}`" in catalog
     assert standin.violations == []
 
 

@@ -3,11 +3,13 @@ Discord's default permissions (server admins can override those)."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
 
+from ...curate.versions import folder_commit
 from ..embeds import COLOUR
 from ..errors import NotOperator
 from ..limits import FIELD_VALUE, pack_lines, shorten
@@ -62,9 +64,12 @@ class OperatorCommands(app_commands.Group):
         bot = self.bot
         cat = bot.library.catalog
         facts = sum(len(b.facts) for b in cat.briefs.values())
+        version = await asyncio.to_thread(folder_commit, bot.holder.briefs_dir)  # runs git: off the event loop
+        at = f"\nbriefs at git commit `{version}`" if version else ""
         embed = discord.Embed(title="Safeer status", colour=COLOUR)
         embed.add_field(name="Catalog", value=f"{len(cat.briefs)} briefs, {facts} facts, "
-                                              f"{len(cat.documents)} documents\nhash `{cat.content_hash}`", inline=False)
+                                              f"{len(cat.documents)} documents\nhash `{cat.content_hash}`{at}",
+                        inline=False)
         embed.add_field(name="Loaded", value=discord.utils.format_dt(bot.loaded_at, "R"), inline=True)
         last = bot.last_reload
         if last is not None:
