@@ -57,6 +57,7 @@ _PLACE = re.compile(r"\b(?:in|at|near) (?:the (?:city|capital|town|region|provin
 _NOT_PLACES = frozenset("January February March April May June July August September October November December "
                         "The This That His Her Its Their Our".split())
 _BATCH = 2000
+_SMALL_WORDS = frozenset("a an and at for in of on the to with".split())
 _SEP_WORD = "qqxfactsepqq"
 _SEP = f" {_SEP_WORD} "
 
@@ -222,10 +223,12 @@ class FactIndex:
         return stem_words(sorted(found - ROLE_WORDS))
 
     def _alias_words(self, words: SearchIndex) -> dict[str, tuple[int, ...]]:
-        """Name words found in no fact ("lacin", "شہباز") → stems of their brief's first name.
+        """Name words found in no fact ("lacin", "شہباز", "un") → stems the facts use for them.
 
-        The brief's first alias is how its facts spell the name ("Lachin", "Shehbaz Sharif").
-        Only words of at most four briefs count: more would be a common word, not a name.
+        An acronym among a brief's names ("UN", "DPM", "PRCCSF") stands for the name it abbreviates
+        ("United Nations"); any other word stands for the brief's first alias, which is how its
+        facts spell the name ("Lachin", "Shehbaz Sharif"). Only words of at most four briefs count:
+        more would be a common word, not a name.
         """
         in_facts = np.diff(self.fact_indptr) > 0
         named = np.diff(self.name_indptr)
@@ -237,6 +240,10 @@ class FactIndex:
             found: set[int] = set()
             a = int(self.name_indptr[stem])
             for k in self.name_indices[a : a + int(named[stem])].tolist():
+                spelled = _acronyms(words.normalised_names(k)).get(word)
+                if spelled:
+                    found.update(c for w in spelled if (c := self.word_stem.get(w)) is not None and in_facts[c])
+                    continue
                 if k not in canonical:
                     brief = self.briefs[k]
                     first = normalise(brief.aliases[0]) if brief.aliases else ""
@@ -253,6 +260,18 @@ class FactIndex:
         c, d = int(self.name_indptr[stem]), int(self.name_indptr[stem + 1])
         e, f = int(self.both_indptr[stem]), int(self.both_indptr[stem + 1])
         return self.fact_indices[a:b], self.both_indices[e:f], self.name_indices[c:d]
+
+
+def _acronyms(names: list[str]) -> dict[str, list[str]]:
+    """Initials of a brief's longer names → the name's words: "un" → united nations; "prccsf" →
+    pakistan research center for a community with shared future (small words may be skipped)."""
+    out: dict[str, list[str]] = {}
+    for name in names:
+        ws = name.split()
+        if len(ws) >= 2:
+            out.setdefault("".join(w[0] for w in ws), ws)
+            out.setdefault("".join(w[0] for w in ws if w not in _SMALL_WORDS), ws)
+    return out
 
 
 def _keys(ids: array[int], counts: array[int], width: int) -> np.ndarray:  # ids: "i", counts: "q"

@@ -51,7 +51,7 @@ kya kia kiya kab kahan kahaan kaun kon kis kisne kisko kaise kaisay kyun kyon ki
 ka ki ke ko se mein main me men hai hain tha thi thay the hua hui hue huye huwa gaya gayi gaye
 ne par pe aur bhi liye liya lie wala wali wale ye yeh woh wo koi kuch tak sath saath hoga hogi
 hoge raha rahi rahe batao bataen bataiye btao diya diye di dia kari karna karte kiye liye gai
-held hold holds occur occurred occurs took dollar dollars usd rs
+held hold holds occur occurred occurs took dollar dollars usd rs say said says saying
 """.split())
 
 #: Romanised Urdu (and a few Azerbaijani) words with the English word the briefs use.
@@ -70,7 +70,8 @@ SYNONYMS = {
     "dawat": "invitation", "daawat": "invitation", "bijli": "energy", "tawanai": "energy",
     "iftitah": "inaugurated", "aghaz": "launch", "hadaf": "goal", "maqsad": "goal", "ilaqa": "region", "amn": "peace", "saddar": "president",
     # Azerbaijani words, matched with their case suffixes (görüşü, səfəri, müharibəsi)
-    "gorus": "meeting", "sefer": "visit", "mektub": "letter", "muharibe": "war", "prezident": "president",
+    "gorus": "meeting", "gorusme": "meeting", "ucterefli": "trilateral", "sammit": "summit",
+    "razilasma": "agreement", "razilasmasi": "agreement", "sefer": "visit", "mektub": "letter", "muharibe": "war", "prezident": "president",
     "nazir": "minister", "bas": "prime", "xarici": "foreign", "sazis": "agreement",
     "muqavile": "agreement", "anlasma": "agreement", "emekdasliq": "cooperation", "ticaret": "trade",
     "investisiya": "investment", "zefer": "victory", "parad": "parade", "iqlim": "climate", "qaz": "gas",
@@ -83,12 +84,13 @@ PAST_WORDS = frozenset("did was were happened hua hui hue huye huwa tha thi thay
 FUTURE_WORDS = frozenset("will expected expect upcoming next future planned plan plans going soon "
                          "scheduled hoga hogi hoge ayenge aaenge karenge".split())
 
-_WHEN = frozenset("when kab date year month day".split())
+_WHEN = frozenset("when kab date year month day time".split())
 _NUMBER = frozenset("many much kitne kitna kitni number amount total".split())
 #: "how big", "how long": a measure, so a number answers; the adjective itself says nothing more.
 _MEASURE = frozenset("many much big large long far old high often large huge size".split())
 _WHO = frozenset("who whom whose kaun kon kisne".split())
-_WHERE = frozenset("where kahan kahaan place city venue".split())
+_WHERE = frozenset("where kahan kahaan place city venue country town".split())
+_WHICH = frozenset("what which kis kaunsa konsa".split())
 
 _MONTHS = {m: k + 1 for k, m in enumerate(
     "january february march april may june july august september october november december".split())}
@@ -188,11 +190,11 @@ def _want(words: list[str]) -> Want:
             return Want.NUMBER
         if word in _NUMBER and word not in ("many", "much", "number", "amount", "total"):
             return Want.NUMBER
-        if word in _WHEN and (word in ("when", "kab") or (k and words[k - 1] in ("what", "which", "kis"))):
+        if word in _WHEN and (word in ("when", "kab") or (k and words[k - 1] in _WHICH)):
             return Want.WHEN
         if word in _WHO:
             return Want.WHO
-        if word in _WHERE and (word in ("where", "kahan", "kahaan") or (k and words[k - 1] in ("what", "which"))):
+        if word in _WHERE and (word in ("where", "kahan", "kahaan") or (k and words[k - 1] in _WHICH)):
             return Want.WHERE
     return Want.ANY
 
@@ -204,7 +206,9 @@ def parse_question(text: str, today: dt.date) -> Question:
     window, rest = _find_window(norm, today)
     raw = rest.split()
     want = _want(raw)
-    raw = [w for k, w in enumerate(raw) if not (k and raw[k - 1] == "how" and w in _MEASURE)]
+    # "how big", "which day", "what city": the word after the question word only says what kind of answer
+    raw = [w for k, w in enumerate(raw) if not (k and ((raw[k - 1] == "how" and w in _MEASURE)
+                                                      or (raw[k - 1] in _WHICH and w in _WHEN | _WHERE)))]
     future = any(w in FUTURE_WORDS for w in raw)
     past = not future and any(w in PAST_WORDS for w in raw)
     words: list[str] = []
