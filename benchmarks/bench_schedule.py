@@ -13,6 +13,9 @@ Prints one JSON object on stdout:
   at all, and the fake Discord — which answers 429 like Discord would when more than ``rate``
   requests arrive within one second — must never have had to. Passes keep running every 5 s of
   the drain to show they do not post twice.
+* ``slow_guild``: the send queue alone, 40 healthy posts with and without one channel that hangs
+  until its attempt times out and one that fails: the time until the 40 healthy are sent, and the
+  ratio of the two (about 1: a slow or failing guild does not delay the others).
 * ``baseline``: the design we did not take — one APScheduler job per guild, default
   ``misfire_grace_time`` (1 s), the shared-minute jobs all due at the same instant — counting how
   many jobs APScheduler actually ran, once with trivial coroutine jobs and once with jobs doing
@@ -52,7 +55,7 @@ from apscheduler.triggers.date import DateTrigger  # noqa: E402
 from bot.schedule import planner  # noqa: E402
 from bot.schedule.models import settings_table  # noqa: E402
 from bot.schedule.scheduler import ReminderScheduler, SchedulerConfig  # noqa: E402
-from bot.schedule.sender import SendPolicy, TransientSendError  # noqa: E402
+from bot.schedule.sender import Prepared, SendPolicy, SendQueue, TransientSendError  # noqa: E402
 from bot.schedule.store import ReminderStore  # noqa: E402
 
 UTC = dt.UTC
@@ -103,6 +106,39 @@ class FakeDiscord:
                 j += 1
             best = max(best, i - j + 1)
         return best
+
+
+class SlowOrFailing:
+    """Answers at once, except channel 1 (hangs) and channel 2 (503)."""
+
+    async def send(self, channel_id: int, content: str, *, nonce: str) -> int:
+        if channel_id == 1:
+            await asyncio.sleep(30)
+        if channel_id == 2:
+            raise TransientSendError(503, None, "Service Unavailable")
+        return channel_id
+
+
+async def slow_guild(healthy: int = 40, attempt_timeout: float = 1.0) -> dict[str, Any]:
+    """Seconds until ``healthy`` posts are sent, with and without a hanging and a failing channel."""
+    async def run(with_slow: bool) -> float:
+        queue = SendQueue(SlowOrFailing(), SendPolicy(rate=1000, concurrency=4, attempt_timeout=attempt_timeout,
+                                                      max_attempts=1))
+        queue.start()
+        start = time.perf_counter()
+        if with_slow:
+            slow = [queue.submit(content=Prepared(c, "post", f"n{c}")) for c in (1, 2)]
+        others = [queue.submit(content=Prepared(100 + k, "post", f"n{100 + k}")) for k in range(healthy)]
+        await asyncio.gather(*others)
+        seconds = time.perf_counter() - start
+        if with_slow:
+            await asyncio.gather(*slow)
+        await queue.stop(0.1)
+        return seconds
+
+    alone, beside = await run(False), await run(True)
+    return {"healthy_posts": healthy, "attempt_timeout_s": attempt_timeout, "healthy_alone_s": round(alone, 4),
+            "healthy_beside_slow_s": round(beside, 4), "ratio": round(beside / max(alone, 1e-6), 2)}
 
 
 def compose(guild_id: int, local_date: dt.date, upcoming_days: int, empty_days: str) -> str | None:
@@ -261,6 +297,7 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
         "run": run,
         "ru_maxrss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
     }
+    result["slow_guild"] = await slow_guild()
     logging.getLogger("apscheduler").setLevel(logging.CRITICAL)  # it logs one line per missed job
     jobs = args.baseline_jobs or args.guilds
     result["baseline"] = [await baseline(jobs, args.same_minute, 0.0),

@@ -299,16 +299,14 @@ async def test_one_slow_or_failing_guild_does_not_delay_the_others(env: Env) -> 
     env.sender.script[1] = [30.0]  # hangs until the attempt times out
     env.sender.script[2] = [server_error(503)]
     sched = await env.scheduler(config=SchedulerConfig(send=policy))
-    loop = asyncio.get_running_loop()
     env.clock.set(NINE_PKT)
-    start = loop.time()
     await sched.run_pass()  # G1 and G2 are queued first
     while len({s.channel_id for s in env.sender.delivered}) < 20:
         await asyncio.sleep(0.01)
-    healthy_done = loop.time() - start
     row = await env.store.get_post(G1, DAY)
-    assert row is not None and row.status == "claimed", "the slow guild is still being sent"
-    assert healthy_done < 0.8, "the 20 healthy guilds did not wait for it"
+    # The 20 healthy guilds are all sent while the slow one is still being sent: they did not wait for it.
+    # (How long they take is measured in benchmarks/bench_schedule.py, "slow_guild".)
+    assert row is not None and row.status == "claimed", "the healthy guilds waited for the slow one"
     await sched.queue.join()
     assert (await env.store.get_post(G1, DAY)).status == "failed"  # type: ignore[union-attr]
     assert (await env.store.get_post(G2, DAY)).status == "failed"  # type: ignore[union-attr]

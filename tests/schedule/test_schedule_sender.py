@@ -103,14 +103,13 @@ async def test_one_slow_and_one_failing_guild_do_not_delay_the_others(sender: Co
     queue.start()
     sender.script[1] = [30.0]  # hangs until its attempt times out
     sender.script[2] = [server_error()]  # fails
-    loop = asyncio.get_running_loop()
-    start = loop.time()
     slow = queue.submit(content=job(1))
     failing = queue.submit(content=job(2))
     others = [queue.submit(content=job(100 + k)) for k in range(40)]
     done = await asyncio.gather(*others)
     assert all(o.kind == "sent" for o in done)
-    assert not slow.done() and loop.time() - start < 0.9, "the others did not wait for the slow guild"
+    # All sent while the slow one is still in its attempt (timing: benchmarks/bench_schedule.py, "slow_guild").
+    assert not slow.done(), "the others waited for the slow guild"
     assert (await failing).kind == "failed"
     out = await slow
     assert out.kind == "failed" and "no answer within" in str(out.error) and out.maybe_delivered
