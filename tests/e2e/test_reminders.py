@@ -24,7 +24,8 @@ from .bot_process import BotProcess, SpawnBot
 ROOT = Path(__file__).resolve().parents[2]
 KARACHI = ZoneInfo("Asia/Karachi")
 EPHEMERAL = 64
-PASS_LINE = re.compile(r"daily-post pass at \S+: \d+ queued, \d+ missed, (\d+) in the send queue")
+PASS_LINE = re.compile(r"daily-post pass at (?P<at>\S+): (?P<queued>\d+) queued, \d+ missed, "
+                       r"(?P<pending>\d+) in the send queue")
 
 
 
@@ -73,7 +74,7 @@ async def settled(bot: BotProcess, since: int) -> None:
     (or any earlier one) queued has been sent or decided by the time one reports an empty queue."""
     def done(lines: list[str]) -> bool:
         ends = [m for line in lines if (m := PASS_LINE.search(line))]
-        return any(m.group(1) == "0" for m in ends[1:])
+        return any(m["pending"] == "0" for m in ends[1:])
 
     await bot.wait_for_lines(done, since=since)
 
@@ -135,15 +136,19 @@ async def test_downtime_within_grace_posts_once_late(standin: DiscordStandIn, sp
 async def test_dst_gap_day_posts_after_the_gap(standin: DiscordStandIn, spawn_bot: SpawnBot, data_dir: Path) -> None:
     # 8 March 2026 in New York: clocks jump from 02:00 to 03:00, so 02:30 does not exist that day.
     channel = standin.world.announcements
-    new_york = ZoneInfo("America/New_York")
     bot = await start_at(standin, spawn_bot, data_dir, dt.datetime(2026, 3, 8, 6, 59, 57, tzinfo=dt.UTC))
     ok = await reminders(standin, bot, "set", {"channel": channel, "time": "02:30", "timezone": "America/New_York",
                                                "empty_days": "note"})
     assert "02:30 America/New_York" in ok["content"]
     post = await bot.until(standin.wait_for_bot_message(
         lambda m: int(m["channel_id"]) == channel.id and "8 March" in m.get("content", ""), timeout=20))
-    assert "no recorded events" in post["content"]
-    assert dt.datetime(2026, 3, 8, 3, 0, tzinfo=new_york).astimezone(dt.UTC).hour == 7  # the post's slot
+    assert "no recorded events" in post["content"] and "late" not in post["content"].lower()
+    # The pass that queued it ran at 03:00 EDT (07:00 UTC), the first instant after the gap: not at
+    # 02:30 EST (06:30 UTC, which would have posted at start with a late note), not at 07:30 UTC.
+    queued = [dt.datetime.fromisoformat(m["at"]) for line in bot.lines
+              if (m := PASS_LINE.search(line)) and m["queued"] != "0"]
+    assert len(queued) == 1, queued
+    assert dt.datetime(2026, 3, 8, 7, 0, tzinfo=dt.UTC) <= queued[0] < dt.datetime(2026, 3, 8, 7, 0, 10, tzinfo=dt.UTC)
 
 
 async def test_channel_errors_are_recorded_and_shown(standin: DiscordStandIn, spawn_bot: SpawnBot,
