@@ -399,3 +399,36 @@ async def test_configure_endpoints_patches_and_restores() -> None:
         assert original[0] == "https://discord.com/api/v10"
     finally:
         Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY = original
+
+
+async def test_commands_are_offered_only_where_declared_and_message_commands_carry_the_message(
+        standin: DiscordStandIn) -> None:
+    world, app = standin.world, standin.world.application_id
+    auth = {"Authorization": f"Bot {standin.token}"}
+    commands = [
+        {"name": "setup", "description": "Guild only", "dm_permission": False},
+        {"name": "ask", "description": "Anywhere", "integration_types": [0, 1], "contexts": [0, 1, 2],
+         "options": [{"type": 3, "name": "question", "description": "Q", "required": True}]},
+        {"name": "Ask here", "type": 3, "integration_types": [0, 1], "contexts": [0, 1, 2]},
+    ]
+    async with aiohttp.ClientSession(standin.base_url, headers=auth) as http:
+        async with http.put(f"/api/v10/applications/{app}/commands", json=commands) as resp:
+            assert resp.status == 200
+        async with http.ws_connect(standin.gateway_url + "?v=10&encoding=json&compress=zlib-stream") as ws:
+            gw = _RawGateway(ws)
+            await gw.recv()
+            await gw.send(2, {"token": standin.token, "intents": 1 | (1 << 9) | (1 << 12), "properties": {}})
+            await gw.until("READY")
+            dm = world.dm_channel(world.member)
+            with pytest.raises(LookupError, match="context"):
+                await standin.send_slash_command("setup", {}, channel=dm)  # dm_permission false: not in DMs
+            with pytest.raises(LookupError, match="user installs"):
+                await standin.send_slash_command("setup", {}, user_install=True)
+            await standin.send_slash_command("ask", {"question": "why"}, channel=dm, user_install=True)
+            got = (await gw.until("INTERACTION_CREATE"))["d"]
+            assert got["authorizing_integration_owners"] == {"1": str(world.member.id)} and got["context"] == 1
+            posted = await standin.send_message("what happened in Lachin", author=world.owner)
+            await standin.send_context_menu("Ask here", posted.message)
+            data = (await gw.until("INTERACTION_CREATE"))["d"]["data"]
+            assert data["type"] == 3 and data["target_id"] == posted.message["id"]
+            assert data["resolved"]["messages"][posted.message["id"]]["content"] == "what happened in Lachin"
