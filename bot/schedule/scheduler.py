@@ -43,10 +43,14 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from .. import metrics
 from . import planner
-from .models import UTC, GuildSettings, ReminderStatus
+from .models import UTC, GuildSettings
 from .planner import InvalidSetting, Slot
+from .scheduler_commands import SchedulerCommands
 from .scheduler_config import (
+    Clock,
+    Compose,
     LateNote,
+    NotifyAdmin,
     PassReport,
     SchedulerConfig,
     default_late_note,
@@ -63,12 +67,6 @@ from .store import MissedSlot, ReminderStore, shard_of
 
 log = logging.getLogger(__name__)
 
-Compose = Callable[[int, dt.date, int, str], str | None]
-"""``compose(guild_id, local_date, upcoming_days, empty_days)`` → the post, or None for nothing."""
-NotifyAdmin = Callable[[int, str], Awaitable[None]]
-"""``notify_admin(guild_id, text)``: tell the server's admins, where possible."""
-Clock = Callable[[], dt.datetime]
-"""Returns the current time as an aware UTC datetime."""
 
 PASS_JOB_ID: Final = "safeer-reminders-pass"
 _T = TypeVar("_T")
@@ -90,7 +88,7 @@ class _Post:
     note: str | None = None
 
 
-class ReminderScheduler:
+class ReminderScheduler(SchedulerCommands):
     """Daily "on this day" posts for the guilds of this process's shards.
 
     Call :meth:`start` from the bot's running loop (discord.py ``setup_hook``) and :meth:`stop`
@@ -469,63 +467,6 @@ class ReminderScheduler:
         """The next slot this process will handle for ``guild_id`` (None: not scheduled here)."""
         plan = self._plans.get(guild_id)
         return plan.slot if plan else None
-
-    # -- what the Discord layer calls --------------------------------------------------------
-
-    async def configure(
-        self,
-        guild_id: int,
-        *,
-        channel_id: int | None = None,
-        time: str | None = None,
-        timezone: str | None = None,
-        upcoming_days: int | None = None,
-        empty_days: str | None = None,
-    ) -> GuildSettings:
-        """``/reminders set``: create or change settings; ``None`` keeps the current value. Also
-        unpauses. Raises :class:`InvalidSetting` with a message fit to show the user."""
-        s = await self.store.upsert_settings(
-            guild_id, channel_id=channel_id, time=time, timezone=timezone, upcoming_days=upcoming_days,
-            empty_days=empty_days, now=self._clock(),
-        )
-        await self.refresh_guild(guild_id)
-        return s
-
-    async def turn_off(self, guild_id: int) -> bool:
-        """``/reminders off``: delete the settings (the ledger stays, so no same-day repeat)."""
-        removed = await self.store.delete_settings(guild_id)
-        self._plans.pop(guild_id, None)
-        return removed
-
-    async def guild_removed(self, guild_id: int) -> None:
-        """The bot left or was removed from a server."""
-        await self.turn_off(guild_id)
-
-    def now(self) -> dt.datetime:
-        """The scheduler's clock (UTC): what "today" means for its posts."""
-        return self._clock()
-
-    async def status(self, guild_id: int) -> ReminderStatus | None:
-        """``/reminders status``."""
-        return await self.store.status(guild_id, now=self._clock(), grace=self.config.grace)
-
-    async def send_test(self, guild_id: int) -> int:
-        """``/reminders test``: post a sample to the configured channel now, through the queue.
-
-        Not recorded in the ledger. Returns the message id; raises ``PermanentSendError`` /
-        ``TransientSendError`` so the command can tell the admin what is wrong.
-        """
-        s = await self.store.get_settings(guild_id)
-        if s is None:
-            raise InvalidSetting("daily posts are not set up here; use /reminders set first")
-        zone = planner.get_zone(s.timezone)
-        today = planner.local_date_of(self._clock(), zone)
-        body = self._compose(guild_id, today, s.upcoming_days, "note")
-        header = f"🔔 Test: daily posts will appear in this channel at {s.time} ({s.timezone})."
-        content = f"{header}\n\n{body}" if body else header
-        if len(content) > self.config.max_length:
-            content = content[: self.config.max_length - 1] + "…"
-        return await self.queue.send_now(s.channel_id, content, nonce="test" + uuid.uuid4().hex[:21])
 
 
 __all__ = [

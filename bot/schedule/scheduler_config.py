@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
@@ -17,6 +17,12 @@ from .sender import PermanentSendError, SendPolicy, TransientSendError
 from .store import DEFAULT_STALE_AFTER, MissedSlot
 
 LateNote = Callable[[GuildSettings, Slot, dt.timedelta], str]
+Compose = Callable[[int, dt.date, int, str], str | None]
+"""``compose(guild_id, local_date, upcoming_days, empty_days)`` → the post, or None for nothing."""
+NotifyAdmin = Callable[[int, str], Awaitable[None]]
+"""``notify_admin(guild_id, text)``: tell the server's admins, where possible."""
+Clock = Callable[[], dt.datetime]
+"""Returns the current time as an aware UTC datetime."""
 
 
 def utc_now() -> dt.datetime:
