@@ -17,12 +17,13 @@ from .core.answers import anniversary_json
 from .core.ask import AskResult, ask, ask_json, render_ask_text
 from .core.errors import CommandError
 from .core.library import Library
+from .core.load_options import LoadOptions
 from .core.problems import DataError
 from .core.question import clean_question
 from .core.results import NotFound
 from .core.text_render import render_text
 from .core.when import home_today, precision_of
-from .settings import data_dirs, load_env_file, state_dir, token_is_set
+from .settings import SettingsError, data_dirs, load_env_file, load_options, state_dir, token_is_set
 
 
 class _Parser(argparse.ArgumentParser):
@@ -73,10 +74,18 @@ def _fail(message: str, code: int = 2) -> NoReturn:
     raise SystemExit(code)
 
 
+def _options() -> LoadOptions:
+    try:
+        return load_options()
+    except SettingsError as exc:
+        _fail(str(exc))
+
+
 def _load(args: argparse.Namespace) -> Library:
     briefs, corpus = data_dirs(args.briefs, args.corpus)
+    options = _options()
     try:
-        return Library.load(briefs, corpus)
+        return Library.load(briefs, corpus, options=options)
     except DataError as exc:
         print(f"safeer: the data has {len(exc.problems)} problem(s); run `python -m bot check`:",
               file=sys.stderr)
@@ -167,11 +176,12 @@ def cmd_check(args: argparse.Namespace) -> int:
     from .curate.versions import folder_commit
 
     briefs, corpus = data_dirs(args.briefs, args.corpus)
+    options = _options()
     version = folder_commit(briefs)
-    problems = check_folders(briefs, corpus)  # every problem at once, also those the load stops before
+    problems = check_folders(briefs, corpus, options.limits)  # every problem at once, also those the load stops before
     if not problems:
         try:
-            library = Library.load(briefs, corpus)
+            library = Library.load(briefs, corpus, options=options)
         except DataError as exc:
             problems = exc.problems
     if problems:

@@ -1,7 +1,7 @@
 """Typed settings from the environment (and an optional ``.env`` file), validated at start-up.
 
-This is the only module that reads the environment (the loader's ``SAFEER_CACHE*`` and
-``SAFEER_LOAD_WORKERS`` excepted until they move here too). Hooks that exist only for tests are
+This is the only module that reads the environment (the loader's settings too:
+:func:`load_options`). Hooks that exist only for tests are
 read in :class:`TestHooks`, and nowhere else.
 
 The token is held as a :class:`Secret` whose ``repr`` and ``str`` never show it, so it cannot leak
@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import logging
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from .core.file_listing import MAX_FILE_BYTES, ReadLimits
+from .core.load_options import LoadOptions
 from .paths import PROJECT_ROOT
 
 
@@ -164,6 +166,31 @@ def _address(name: str) -> tuple[str, int] | None:
     return host, int(port)
 
 
+_OFF = {"0", "off", "no", "false"}
+
+
+def load_options() -> LoadOptions:
+    """How data is loaded, for every face (the command line needs no token):
+
+    ``SAFEER_CACHE_DIR`` (default ``.safeer/cache``; ``SAFEER_CACHE=off`` for none),
+    ``SAFEER_LOAD_WORKERS`` (parse helpers; default one per CPU beyond the first),
+    ``SAFEER_MAX_FILE_MB`` (the largest data file read; default 5) and ``SAFEER_LINK_DIRS``
+    (folders, separated by ``:``, that symbolic links in the data folders may point into).
+    """
+    cache: Path | None = None
+    if os.environ.get("SAFEER_CACHE", "").strip().lower() not in _OFF:
+        configured = os.environ.get("SAFEER_CACHE_DIR", "").strip()
+        cache = Path(configured) if configured else PROJECT_ROOT / ".safeer" / "cache"
+    workers = os.environ.get("SAFEER_LOAD_WORKERS", "").strip()
+    if workers and not workers.isdigit():
+        raise SettingsError(f"SAFEER_LOAD_WORKERS: '{workers[:20]}' is not a number of helper processes")
+    max_mb = _float("SAFEER_MAX_FILE_MB", MAX_FILE_BYTES / 1048576, 0.001, 10_000.0)
+    links = tuple(str(Path(p).expanduser()) for p in os.environ.get("SAFEER_LINK_DIRS", "").split(os.pathsep)
+                  if p.strip())
+    return LoadOptions(cache_dir=cache, helpers=int(workers) if workers else None,
+                       limits=ReadLimits(int(max_mb * 1048576), links))
+
+
 @dataclass(frozen=True)
 class Settings:
     token: Secret
@@ -182,6 +209,7 @@ class Settings:
     log_format: str = "text"
     metrics_address: tuple[str, int] | None = None
     test_hooks: TestHooks = TestHooks()
+    load: LoadOptions = field(default_factory=LoadOptions)  # cache, parse helpers, data file limits
 
     @classmethod
     def from_env(cls, briefs: str | None = None, corpus: str | None = None) -> Settings:
@@ -221,4 +249,5 @@ class Settings:
             log_level=level, api_base_url=api, gateway_url=gateway,
             reminder_grace_hours=_float("SAFEER_REMINDER_GRACE_HOURS", 6.0, 0.0, 23.0),
             log_format=log_format, metrics_address=_address("SAFEER_METRICS_ADDRESS"),
+            load=load_options(),
         )

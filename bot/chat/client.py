@@ -93,7 +93,7 @@ class SafeerBot(discord.AutoShardedClient):
             super().__init__(intents=intents, allowed_mentions=discord.AllowedMentions.none(),
                              shard_count=settings.shard_count, shard_ids=list(settings.shard_ids or ()))
         self.settings = settings
-        self.holder = LibraryHolder(library, settings.briefs_dir, settings.corpus_dir)
+        self.holder = LibraryHolder(library, settings.briefs_dir, settings.corpus_dir, settings.load)
         self.tree = SafeerTree(self)
         self.timings = Timings()
         _count_catalog(library)

@@ -68,7 +68,7 @@ def _settings(briefs: str | None, corpus: str | None) -> Settings:
 
 def _library(settings: Settings) -> Library:
     try:
-        return Library.load(settings.briefs_dir, settings.corpus_dir)
+        return Library.load(settings.briefs_dir, settings.corpus_dir, options=settings.load)
     except DataError as exc:
         print(f"safeer: error: the briefs have {len(exc.problems)} problem(s); not starting:", file=sys.stderr)
         for problem in exc.problems[:30]:

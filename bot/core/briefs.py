@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from .dates import DATE_PRECISIONS, SPAN_PRECISIONS, PartialDate, Precision
-from .problems import Problem, relative
+from .problems import Problem, clip, relative
 from .yaml_source import Located, YamlError, load_yaml
 
 BRIEF_KINDS = ("topic", "person", "document")
@@ -23,6 +23,7 @@ MAX_ID = 64
 _TAG = re.compile(r"^[a-z0-9]+(?:[-][a-z0-9]+)*$")
 _BRIEF_KEYS = {"id", "title", "kind", "aliases", "tags", "summary", "facts", "related"}
 _FACT_KEYS = {"text", "source", "quote", "date", "end", "precision", "inferred_from", "status"}
+NOT_A_BRIEF = "not a brief file (a brief is a YAML mapping of id, title, summary, facts, ...)"
 
 
 class Fact(NamedTuple):
@@ -158,11 +159,13 @@ def parse_brief(path: Path, raw: str, *, where: str | None = None,
     try:
         data = load_yaml(raw, path)
     except YamlError as exc:
-        return None, [Problem(where, exc.line, "", exc.message)]
-    if not isinstance(data, Located):
-        return None, [Problem(where, 1, "", "a brief must be a YAML mapping (id, title, summary, facts, ...)")]
+        return None, [Problem(where, exc.line, "", f"not a brief file: not valid YAML ({exc.message})", cause=True)]
+    if not isinstance(data, Located) or not _BRIEF_KEYS & set(data):
+        # Whatever it holds (a stray note, a secret someone linked here) is not repeated back.
+        line = data.line if isinstance(data, Located) else 1
+        return None, [Problem(where, line, "", NOT_A_BRIEF, cause=True)]
     for key in sorted(set(data) - _BRIEF_KEYS):
-        r.bad(data.key_lines[key], key, f"unknown field (known: {', '.join(sorted(_BRIEF_KEYS))})")
+        r.bad(data.key_lines[key], clip(key, 40), f"unknown field (known: {', '.join(sorted(_BRIEF_KEYS))})")
 
     brief_id = r.text(data, "id", "id")
     if brief_id and not _ID.match(brief_id):
@@ -182,7 +185,7 @@ def parse_brief(path: Path, raw: str, *, where: str | None = None,
     tags = r.words(data, "tags", "tags")
     for i, tag in enumerate(tags):
         if not _TAG.match(tag):
-            r.bad(data.key_lines["tags"], f"tags[{i}]", f"'{tag}' should be lower-case words joined by -")
+            r.bad(data.key_lines["tags"], f"tags[{i}]", f"'{clip(tag)}' should be lower-case words joined by -")
     summary = r.text(data, "summary", "summary", limit=700)
     related = r.words(data, "related", "related")
 
@@ -209,7 +212,7 @@ def _parse_fact(r: _Reader, node: Any, field: str, fallback_line: int, partial: 
         r.bad(fallback_line, field, "must be a mapping with text, source and quote")
         return None
     for key in sorted(set(node) - _FACT_KEYS):
-        r.bad(node.key_lines[key], f"{field}.{key}", f"unknown field (known: {', '.join(sorted(_FACT_KEYS))})")
+        r.bad(node.key_lines[key], f"{field}.{clip(key, 40)}", f"unknown field (known: {', '.join(sorted(_FACT_KEYS))})")
     before = len(r.problems)
     text = r.text(node, "text", f"{field}.text", limit=400)
     source = r.text(node, "source", f"{field}.source")

@@ -13,9 +13,11 @@ from pathlib import Path
 from types import MappingProxyType
 
 from .briefs import Brief, parse_brief
-from .documents import Document, load_corpus
+from .data_folder import read_folder
+from .documents import Document, document_digest, load_corpus
+from .file_listing import DEFAULT_LIMITS, ReadLimits
 from .problems import DataError, Problem, relative
-from .validate import FactsOf, NamesOf, check_briefs, normalised_names
+from .validate import FactsOf, NamesOf, broken_documents, check_briefs, check_facts, normalised_names
 
 
 @dataclass(frozen=True)
@@ -36,48 +38,63 @@ class CatalogDiff:
     """What a reload changed, for the operator's reply."""
 
     added: tuple[str, ...]
-    changed: tuple[str, ...]
+    changed: tuple[str, ...]  # a brief's own fields, or a document it cites
     removed: tuple[str, ...]
+    documents: tuple[str, ...] = ()  # corpus documents added, changed or removed
 
     @property
     def empty(self) -> bool:
-        return not (self.added or self.changed or self.removed)
+        return not (self.added or self.changed or self.removed or self.documents)
 
 
 def diff(old: Catalog, new: Catalog) -> CatalogDiff:
-    """Briefs added, changed (any field) and removed between two catalogs."""
+    """Briefs added, changed and removed, and documents changed, between two catalogs.
+
+    A brief counts as changed when any field a reader sees changed, or any document it cites
+    (its title and date show with every fact).
+    """
+    documents = tuple(sorted(
+        k for k in set(old.documents) | set(new.documents)
+        if old.file_hashes.get(_doc_key(old, k)) != new.file_hashes.get(_doc_key(new, k))
+    ))
+    touched = set(documents)
     added = tuple(sorted(set(new.briefs) - set(old.briefs)))
     removed = tuple(sorted(set(old.briefs) - set(new.briefs)))
     changed = tuple(sorted(
         k for k in set(old.briefs) & set(new.briefs)
         if _comparable(old.briefs[k]) != _comparable(new.briefs[k])
+        or (touched and not touched.isdisjoint(new.briefs[k].sources))
     ))
-    return CatalogDiff(added, changed, removed)
+    return CatalogDiff(added, changed, removed, documents)
 
 
-def _comparable(brief: Brief) -> tuple[object, ...]:
-    # Line numbers move when a curator edits above a fact; that is not a change of content.
-    facts = tuple((f.text, f.source, f.quote, f.date, f.end, f.inferred_from, f.status, f.precision)
-                  for f in brief.facts)
-    return (brief.title, brief.kind, brief.aliases, brief.tags, brief.summary, facts, brief.related)
+def _doc_key(catalog: Catalog, doc_id: str) -> str:
+    doc = catalog.documents.get(doc_id)
+    return f"corpus/{Path(doc.path).name}" if doc is not None else ""
 
 
-def _read_all(directory: Path, pattern: str) -> tuple[list[tuple[Path, str]], list[Problem]]:
-    files, problems = [], []
-    if not directory.is_dir():
-        return [], [Problem(relative(directory), 0, "", "folder not found")]
-    for path in sorted(directory.glob(pattern)):
-        try:
-            files.append((path, path.read_text(encoding="utf-8")))
-        except (OSError, UnicodeDecodeError) as exc:
-            problems.append(Problem(relative(path), 0, "", f"cannot read: {exc}"))
-    return files, problems
+def _without_lines(value: object) -> object:
+    """A record's content: every field but its line numbers (they move when a curator edits above)."""
+    if isinstance(value, tuple) and hasattr(value, "_fields"):
+        return tuple(_without_lines(v) for name, v in zip(value._fields, value, strict=True)
+                     if name not in _LINE_FIELDS)
+    if isinstance(value, tuple):
+        return tuple(_without_lines(v) for v in value)
+    return value
 
 
-def load_catalog(briefs_dir: Path, corpus_dir: Path) -> Catalog:
+_LINE_FIELDS = frozenset({"line", "line_of", "path"})
+
+
+def _comparable(brief: Brief) -> object:
+    """Derived from the record types, so a new field of a brief or a fact is compared with no change here."""
+    return _without_lines(brief)
+
+
+def load_catalog(briefs_dir: Path, corpus_dir: Path, limits: ReadLimits = DEFAULT_LIMITS) -> Catalog:
     """Load and validate everything; raise :class:`DataError` listing every problem found."""
-    documents, problems = load_corpus(corpus_dir)
-    files, read_problems = _read_all(briefs_dir, "*.yaml")
+    documents, problems = load_corpus(corpus_dir, limits)
+    files, read_problems = read_folder(briefs_dir, ".yaml", limits)
     return build_catalog(briefs_dir, documents, problems, files, read_problems)
 
 
@@ -119,11 +136,13 @@ def build_catalog(
             unreadable.add(path.stem)
         known = hashes.get(path.name) if hashes is not None else None
         file_hashes[path.name] = known if known is not None else hashlib.sha256(raw.encode()).hexdigest()
-    for doc in documents.values():
-        file_hashes[f"corpus/{Path(doc.path).name}"] = hashlib.sha256(doc.text.encode()).hexdigest()
+    for doc in documents.values():  # what readers see of a document: its metadata as well as its text
+        file_hashes[f"corpus/{Path(doc.path).name}"] = document_digest(doc)
     for name in sorted(file_hashes):
         digest.update(f"{name}\0{file_hashes[name]}\n".encode())
-    problems += check_briefs(briefs, documents, frozenset(unreadable), names_of, facts_of)
+    broken = broken_documents(corpus_problems)
+    problems += check_briefs(briefs, documents, frozenset(unreadable), names_of,
+                             facts_of or (lambda brief: check_facts(brief, documents, broken)))
     if problems:
         raise DataError(problems)
     return Catalog(

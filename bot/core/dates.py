@@ -13,6 +13,8 @@ import re
 from enum import StrEnum
 from typing import NamedTuple
 
+from .problems import clip
+
 _PARSED: dict[str, PartialDate] = {}  # text -> date, filled by PartialDate.parse
 
 
@@ -35,6 +37,11 @@ class Precision(StrEnum):
 DATE_PRECISIONS = (Precision.DAY, Precision.MONTH, Precision.YEAR)
 #: The precisions of a span: the fact's ``date`` and ``end`` bound it, no day of it is the event's.
 SPAN_PRECISIONS = (Precision.WEEK, Precision.RANGE)
+
+
+def _shown(value: object) -> str:
+    """A value in a message: at most ~80 characters of text, else only its type (never expanded)."""
+    return f"'{clip(value)}'" if isinstance(value, str) else clip(value)
 
 
 _FORM = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
@@ -81,10 +88,10 @@ class PartialDate(NamedTuple):
         if isinstance(value, dt.date):
             return cls(value.year, value.month, value.day)
         if isinstance(value, bool) or not isinstance(value, int | str):
-            raise ValueError(f"expected a date like 2024-07-11, 2025-11 or 2023, got {value!r}")
+            raise ValueError(f"expected a date like 2024-07-11, 2025-11 or 2023, got {_shown(value)}")
         match = _FORM.match(str(value).strip())
         if not match:
-            raise ValueError(f"expected a date like 2024-07-11, 2025-11 or 2023, got {value!r}")
+            raise ValueError(f"expected a date like 2024-07-11, 2025-11 or 2023, got {_shown(value)}")
         year, month, day = (int(g) if g else 0 for g in match.groups())
         if not 1 <= year <= 9999:
             raise ValueError(f"year {year} is out of range")

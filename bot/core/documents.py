@@ -7,11 +7,14 @@ adding a file.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import hashlib
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
-from .dates import PartialDate
-from .problems import Problem, relative
+from .data_folder import read_folder
+from .dates import PartialDate, Precision
+from .file_listing import DEFAULT_LIMITS, ReadLimits
+from .problems import Problem, clip, relative
 from .text import fold_quote
 from .yaml_source import Located, YamlError, load_yaml
 
@@ -49,66 +52,91 @@ class Document:
         return body[: cut + 1] if cut > limit // 3 else body[: limit - 1] + "…"
 
 
-def parse_document(path: Path, raw: str) -> tuple[Document | None, list[Problem]]:
-    """Read one corpus file; return the document or the problems that prevent it."""
-    where = relative(path)
+_TEXT_FIELDS = ("id", "title", "author", "kind", "place", "original_file", "notes")
+_FIELDS = frozenset({*_TEXT_FIELDS, "published", "precision"})
+NOT_A_DOCUMENT = "not a corpus document (a corpus file starts with '---' and YAML front matter)"
+
+
+def parse_document(path: Path, raw: str, where: str | None = None) -> tuple[Document | None, list[Problem]]:
+    """Read one corpus file; return the document or the problems that prevent it.
+
+    The front matter has a schema as briefs do: every field text of a known kind, the date a
+    date, ``precision`` one of :class:`bot.core.dates.Precision`. A file that is not a corpus
+    document at all gets one problem (a "cause"), and nothing of its contents is repeated.
+    """
+    where = relative(path) if where is None else where
+    raw = raw.removeprefix("\ufeff")
     if not raw.startswith("---\n"):
-        return None, [Problem(where, 1, "", "a corpus file starts with '---' and YAML front matter")]
+        return None, [Problem(where, 1, "", NOT_A_DOCUMENT, cause=True)]
     end = raw.find("\n---\n", 4)
     if end < 0:
-        return None, [Problem(where, 1, "", "front matter is not closed by a '---' line")]
+        return None, [Problem(where, 1, "", "front matter is not closed by a '---' line", cause=True)]
     try:
         meta = load_yaml(raw[4:end], path)
     except YamlError as exc:
-        return None, [Problem(where, exc.line + 1, "", exc.message)]
-    if not isinstance(meta, Located):
-        return None, [Problem(where, 2, "", "front matter must be a mapping of fields")]
-    problems = [
-        Problem(where, meta.line + 1, key, "is required") for key in _REQUIRED if not meta.get(key)
-    ]
-    if problems:
-        return None, problems
+        return None, [Problem(where, exc.line + 1, "", f"front matter is not valid YAML ({exc.message})", cause=True)]
+    if not isinstance(meta, Located) or not _FIELDS & set(meta):
+        return None, [Problem(where, 2, "", "front matter must be a mapping of id, title, author, kind, published, "
+                                            "place and original_file", cause=True)]
 
     def line(key: str) -> int:
         return meta.key_lines.get(key, 1) + 1
 
-    try:
-        published = PartialDate.parse(meta["published"])
-    except ValueError as exc:
-        return None, [Problem(where, line("published"), "published", str(exc))]
+    problems = [Problem(where, line(key), clip(key, 40), f"unknown field (known: {', '.join(sorted(_FIELDS))})")
+                for key in sorted(set(meta) - _FIELDS)]
+    values: dict[str, str] = {}
+    for key in _TEXT_FIELDS:
+        value = meta.get(key)
+        if value is None or value == "":
+            if key != "notes":
+                problems.append(Problem(where, line(key) if key in meta else meta.line + 1, key, "is required"))
+        elif not isinstance(value, str):
+            problems.append(Problem(where, line(key), key, f"must be text, not {clip(value)}"))
+        else:
+            values[key] = value
+    published = None
+    if meta.get("published") is None:
+        problems.append(Problem(where, meta.line + 1, "published", "is required"))
+    else:
+        try:
+            published = PartialDate.parse(meta["published"])
+        except ValueError as exc:
+            problems.append(Problem(where, line("published"), "published", str(exc)))
     precision = meta.get("precision")
-    if precision is not None and precision != published.precision.value:
+    known = [p.value for p in Precision]
+    if precision is not None and precision not in known:
+        problems.append(Problem(where, line("precision"), "precision", f"must be one of {', '.join(known)}"))
+    elif precision is not None and published is not None and precision != published.precision.value:
         problems.append(Problem(where, line("precision"), "precision",
                                 f"'{precision}' does not match the date {published.iso()}"))
-    if meta["kind"] not in KINDS:
+    if "kind" in values and values["kind"] not in KINDS:
         problems.append(Problem(where, line("kind"), "kind", f"must be one of {', '.join(KINDS)}"))
-    if path.stem != meta["id"]:
-        problems.append(Problem(where, line("id"), "id", f"'{meta['id']}' differs from the file name"))
+    if "id" in values and path.stem != values["id"]:
+        problems.append(Problem(where, line("id"), "id", f"'{clip(values['id'])}' differs from the file name"))
     text = raw[end + 5 :].strip()
     if not text:
         problems.append(Problem(where, raw[:end].count("\n") + 3, "", "the document has no text"))
-    if problems:
+    if problems or published is None:
         return None, problems
     doc = Document(
-        id=str(meta["id"]), title=str(meta["title"]), author=str(meta["author"]),
-        kind=str(meta["kind"]), published=published, place=str(meta["place"]),
-        original_file=str(meta["original_file"]), text=text, path=where,
-        notes=str(meta.get("notes") or ""), folded=fold_quote(text),
+        id=values["id"], title=values["title"], author=values["author"], kind=values["kind"],
+        published=published, place=values["place"], original_file=values["original_file"], text=text,
+        path=where, notes=values.get("notes", ""), folded=fold_quote(text),
     )
     return doc, []
 
 
-def load_corpus(directory: Path) -> tuple[dict[str, Document], list[Problem]]:
+def document_digest(doc: Document) -> str:
+    """sha256 of everything a reader sees of a document (metadata and text), for the content hash."""
+    shown = tuple(getattr(doc, f.name) for f in fields(Document) if f.compare)
+    return hashlib.sha256(repr(shown).encode("utf-8", "surrogateescape")).hexdigest()
+
+
+def load_corpus(directory: Path, limits: ReadLimits = DEFAULT_LIMITS) -> tuple[dict[str, Document], list[Problem]]:
     """Load every ``*.md`` document of a folder, collecting all problems."""
-    problems: list[Problem] = []
     if not directory.is_dir():
-        return {}, [Problem(relative(directory), 0, "", "corpus folder not found")]
-    files = []
-    for path in sorted(directory.glob("*.md")):
-        try:
-            files.append((path, path.read_text(encoding="utf-8")))
-        except (OSError, UnicodeDecodeError) as exc:
-            problems.append(Problem(relative(path), 0, "", f"cannot read: {exc}"))
+        return {}, [Problem(relative(directory), 0, "", "corpus folder not found", cause=True)]
+    files, problems = read_folder(directory, ".md", limits)
     return build_corpus(files, problems)
 
 
@@ -121,7 +149,7 @@ def build_corpus(files: list[tuple[Path, str]], problems: list[Problem]) -> tupl
         problems += found
         if doc is not None:
             if doc.id in documents:
-                problems.append(Problem(doc.path, 2, "id", f"'{doc.id}' is used by {documents[doc.id].path}"))
+                problems.append(Problem(doc.path, 2, "id", f"'{clip(doc.id)}' is used by {documents[doc.id].path}"))
             else:
                 documents[doc.id] = doc
     return documents, problems

@@ -16,7 +16,8 @@ from pathlib import Path
 from . import load_cache
 from .calendar import Calendar
 from .catalog import Catalog, CatalogDiff, diff
-from .load_cache import LoadReport, default_cache_dir
+from .load_cache import LoadReport
+from .load_options import LoadOptions
 from .search import SearchIndex
 
 
@@ -33,25 +34,33 @@ class Library:
 
     @classmethod
     def load(cls, briefs_dir: Path, corpus_dir: Path, *, cache_dir: Path | str | None = "default",
-             current: Library | None = None) -> Library:
+             current: Library | None = None, options: LoadOptions | None = None) -> Library:
         """Load, validate and index; raises :class:`bot.core.problems.DataError` on bad data.
 
-        Goes through the load cache (:mod:`bot.core.load_cache`): ``"default"`` uses
-        ``SAFEER_CACHE_DIR`` or ``.safeer/cache``, None loads without any cache file. ``current``
+        Goes through the load cache (:mod:`bot.core.load_cache`): ``"default"`` uses the cache
+        folder of ``options`` (by default :func:`bot.settings.load_options`, i.e. the
+        environment), None loads without any cache file. ``current``
         (the library being replaced, on a reload) lets unchanged files skip parsing and returns
         ``current`` itself when no file changed. The result is the same either way; only the
         time differs.
         """
-        return cls.load_with_report(briefs_dir, corpus_dir, cache_dir=cache_dir, current=current)[0]
+        return cls.load_with_report(briefs_dir, corpus_dir, cache_dir=cache_dir, current=current,
+                                    options=options)[0]
 
     @classmethod
     def load_with_report(cls, briefs_dir: Path, corpus_dir: Path, *, cache_dir: Path | str | None = "default",
-                         current: Library | None = None) -> tuple[Library, LoadReport]:
+                         current: Library | None = None, options: LoadOptions | None = None,
+                         ) -> tuple[Library, LoadReport]:
         """:meth:`load`, also saying where the library came from and how long it took."""
-        directory = default_cache_dir() if cache_dir == "default" else (Path(cache_dir) if cache_dir else None)
+        if options is None:
+            from ..settings import load_options  # the one reader of the environment
+
+            options = load_options()
+        directory = options.cache_dir if cache_dir == "default" else (Path(cache_dir) if cache_dir else None)
         now = load_cache.Loaded(current.catalog, current.index, current.calendar, LoadReport("current")) \
             if current is not None else None
-        loaded = load_cache.load(briefs_dir, corpus_dir, directory, current=now)
+        loaded = load_cache.load(briefs_dir, corpus_dir, directory, current=now, limits=options.limits,
+                                 helpers=options.helpers)
         if current is not None and loaded.catalog is current.catalog:
             return current, loaded.report
         return cls(loaded.catalog, loaded.index, loaded.calendar), loaded.report
@@ -60,10 +69,12 @@ class Library:
 class LibraryHolder:
     """One mutable reference to the current library."""
 
-    def __init__(self, library: Library, briefs_dir: Path, corpus_dir: Path) -> None:
+    def __init__(self, library: Library, briefs_dir: Path, corpus_dir: Path,
+                 options: LoadOptions | None = None) -> None:
         self.current = library
         self.briefs_dir = briefs_dir
         self.corpus_dir = corpus_dir
+        self.options = options
 
     def reload(self) -> tuple[Library, CatalogDiff]:
         """Load anew; on success swap and return the diff. On failure raise and keep the old.
@@ -75,8 +86,8 @@ class LibraryHolder:
         """
         old = self.current
         with load_cache.responsive():
-            new = Library.load(self.briefs_dir, self.corpus_dir, current=old)
-            change = diff(old.catalog, new.catalog) if new is not old else CatalogDiff((), (), ())
+            new = Library.load(self.briefs_dir, self.corpus_dir, current=old, options=self.options)
+            change = diff(old.catalog, new.catalog) if new is not old else CatalogDiff((), (), (), ())
         self.current = new
         if new is not old:
             retire(old)

@@ -57,13 +57,14 @@ from ..paths import PROJECT_ROOT
 from .briefs import Brief
 from .calendar import Calendar
 from .catalog import Catalog, build_catalog, load_catalog
+from .data_folder import decode as _text
 from .documents import Document, build_corpus, load_corpus
-from .file_listing import Listed, ListingProcess, list_files
+from .file_listing import DEFAULT_LIMITS, Listed, ListingProcess, ReadLimits, list_files
 from .parse_workers import ParseJobs
 from .problems import Problem, namer_in
 from .search import SearchIndex
 from .terms import BriefTerms, brief_terms
-from .validate import check_facts, normalised_names
+from .validate import broken_documents, check_facts, normalised_names
 
 log = logging.getLogger(__name__)
 
@@ -169,7 +170,7 @@ def release(*containers: dict[Any, Any] | list[Any], batch: int = 200) -> None:
 
 
 def load(briefs_dir: Path, corpus_dir: Path, cache_dir: Path | None, *, current: Loaded | None = None,
-         freeze: bool = True) -> Loaded:
+         freeze: bool = True, limits: ReadLimits = DEFAULT_LIMITS, helpers: int | None = None) -> Loaded:
     """Load, validate and index, through the cache in ``cache_dir`` (None: no cache file).
 
     Raises :class:`DataError` exactly as :func:`bot.core.catalog.load_catalog` does.
@@ -188,13 +189,13 @@ def load(briefs_dir: Path, corpus_dir: Path, cache_dir: Path | None, *, current:
     """
     start = time.perf_counter()
     with responsive(), paused_gc(freeze=freeze):
-        loaded = _Cache(cache_dir, briefs_dir, corpus_dir).load(current)
+        loaded = _Cache(cache_dir, briefs_dir, corpus_dir, limits, helpers).load(current)
     loaded.report.seconds = time.perf_counter() - start
     return loaded
 
 
-def _fresh(briefs_dir: Path, corpus_dir: Path, report: LoadReport) -> Loaded:
-    catalog = load_catalog(briefs_dir, corpus_dir)
+def _fresh(briefs_dir: Path, corpus_dir: Path, report: LoadReport, limits: ReadLimits) -> Loaded:
+    catalog = load_catalog(briefs_dir, corpus_dir, limits)
     briefs = list(catalog.briefs.values())
     report.parsed = len(briefs)
     return Loaded(catalog, SearchIndex(briefs), Calendar(briefs), report)
@@ -211,21 +212,10 @@ class _File:
     data: bytes | None  # dropped once known not to be needed
 
 
-def _scan(directory: Path, suffix: str, keep: bool = True) -> list[_File] | None:
+def _scan(directory: Path, suffix: str, limits: ReadLimits = DEFAULT_LIMITS, keep: bool = True) -> list[_File] | None:
     """Every ``*suffix`` file of a folder, read and hashed (:func:`bot.core.file_listing.list_files`)."""
-    files = list_files(directory, suffix, keep)
+    files = list_files(directory, suffix, keep, limits)
     return None if files is None else [_File(*f) for f in files]
-
-
-def _text(data: bytes) -> str | None:
-    """The text ``Path.read_text(encoding="utf-8")`` gives for these bytes; None if not UTF-8."""
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        return None
-    if "\r" in text:  # read_text's universal newlines
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return text
 
 
 def _code_fingerprint() -> str:
@@ -275,14 +265,23 @@ class _Unpickler(pickle.Unpickler):
 
 
 class _SignedFile:
-    """A file being written that signs every byte on its way (the pickler writes frames here)."""
+    """A file being written that signs every byte on its way (the pickler writes frames here),
+    and gives up past ``limit`` bytes: a cache file never grows past a bound relative to the data."""
 
-    def __init__(self, fh: Any, signer: Any) -> None:
-        self.fh, self.signer = fh, signer
+    def __init__(self, fh: Any, signer: Any, limit: int) -> None:
+        self.fh, self.signer, self.left = fh, signer, limit
 
     def write(self, data: bytes) -> int:
+        self.left -= len(data)
+        if self.left < 0:
+            raise ValueError("the cache file would be larger than its bound for this data; not written")
         self.signer.update(data)
         return int(self.fh.write(data))
+
+
+def size_bound(data_bytes: int) -> int:
+    """The most a cache file may hold for this many bytes of data (real ones hold ~4x; see BENCHMARKS.md)."""
+    return 16 * data_bytes + (8 << 20)
 
 
 class _Pickler(pickle.Pickler):
@@ -308,11 +307,11 @@ class _Writer:
     chunk lists them under ``"share"``, and later chunks refer to them by number.
     """
 
-    def __init__(self, fh: Any, signer: Any) -> None:
+    def __init__(self, fh: Any, signer: Any, limit: int) -> None:
         self.shared: dict[int, int] = {}
         self.count = 0
         self.alive: list[object] = []  # ids stay valid only while the objects live
-        self.pickler = _Pickler(_SignedFile(fh, signer), self.shared)
+        self.pickler = _Pickler(_SignedFile(fh, signer, limit), self.shared)
 
     def chunk(self, part: dict[str, object], share: Iterable[object] = ()) -> None:
         shared = [obj for obj in share if id(obj) not in self.shared]
@@ -435,7 +434,10 @@ def flush(timeout: float | None = None) -> None:
 class _Cache:
     """The cache folder, for one pair of data folders."""
 
-    def __init__(self, directory: Path | None, briefs_dir: Path, corpus_dir: Path) -> None:
+    def __init__(self, directory: Path | None, briefs_dir: Path, corpus_dir: Path, limits: ReadLimits,
+                 helpers: int | None) -> None:
+        self.limits, self.helpers = limits, helpers
+        self.data_bytes = 0  # of the brief files and documents: what bounds the cache file's size
         self.enabled = directory is not None  # without a folder: reuse the current library, store nothing
         self.directory = directory or Path()
         self.briefs_dir, self.corpus_dir = briefs_dir, corpus_dir
@@ -458,7 +460,7 @@ class _Cache:
         try:
             where = Path.cwd().resolve()
         except OSError:
-            return _fresh(self.briefs_dir, self.corpus_dir, self.report)
+            return _fresh(self.briefs_dir, self.corpus_dir, self.report, self.limits)
         setting = hashlib.sha256()
         for part in (_code_fingerprint(), str(where), str(self.briefs_dir), str(self.corpus_dir),
                      os.path.realpath(self.briefs_dir), os.path.realpath(self.corpus_dir)):
@@ -471,11 +473,11 @@ class _Cache:
             snapshot = self._snapshot_while_listing()
             if snapshot is not None:
                 return snapshot
-        briefs = _scan(self.briefs_dir, ".yaml")
-        corpus = _scan(self.corpus_dir, ".md", keep=False)
+        briefs = _scan(self.briefs_dir, ".yaml", self.limits)
+        corpus = _scan(self.corpus_dir, ".md", self.limits, keep=False)
         if not briefs or corpus is None:
             self.report.notes.append("no briefs, or a data folder or file could not be read: loading without cache")
-            return _fresh(self.briefs_dir, self.corpus_dir, self.report)
+            return _fresh(self.briefs_dir, self.corpus_dir, self.report, self.limits)
         self.report.files = len(briefs) + len(corpus)
         self.corpus_key = self._listing_key(self.setting_key, corpus)
         self.library_key = self._listing_key(self.corpus_key, briefs)
@@ -503,9 +505,9 @@ class _Cache:
             self._phase("read cache")
             if loaded is not None:
                 return loaded
-            again = _scan(self.briefs_dir, ".yaml")
+            again = _scan(self.briefs_dir, ".yaml", self.limits)
             if again is None or self._listing_key(self.corpus_key, again) != self.library_key:
-                return _fresh(self.briefs_dir, self.corpus_dir, self.report)  # files changed meanwhile
+                return _fresh(self.briefs_dir, self.corpus_dir, self.report, self.limits)  # files changed meanwhile
             briefs = again
         named = (self._read(parts_too=True) if parts_ok else None) or {}
         self._phase("read cache")
@@ -534,7 +536,7 @@ class _Cache:
         if head is None or head[1] != self.setting_key or head[0] == _NO_LIBRARY:
             return None
         try:
-            lister = ListingProcess([(str(self.briefs_dir), ".yaml"), (str(self.corpus_dir), ".md")])
+            lister = ListingProcess([(str(self.briefs_dir), ".yaml"), (str(self.corpus_dir), ".md")], self.limits)
         except OSError:
             return None
         expected = head[0]
@@ -635,9 +637,10 @@ class _Cache:
         texts = [_text(f.data) if f.data is not None else None for f in briefs]
         if any(t is None for t in texts):
             self.report.notes.append("a brief is not UTF-8: loading without cache")
-            return _fresh(self.briefs_dir, self.corpus_dir, self.report)
+            return _fresh(self.briefs_dir, self.corpus_dir, self.report, self.limits)
         # The catalog's per-file hashes are of the text; it differs from the bytes (already hashed
         # by the listing) only where _text() turned \r\n into \n.
+        self.data_bytes = sum(len(t) for t in texts if t is not None)
         text_hashes = {f.name: f.digest if b"\r" not in f.data else hashlib.sha256(t.encode()).hexdigest()
                        for f, t in zip(briefs, texts, strict=True) if t is not None and f.data is not None}
         for f in briefs:
@@ -647,7 +650,8 @@ class _Cache:
         name_of = namer_in(self.briefs_dir)
         path_of = {f.name: self.briefs_dir / f.name for f in briefs}
         jobs = ParseJobs([(path_of[f.name], t, name_of(f.name, f.link))
-                          for f, t in zip(briefs, texts, strict=True) if t is not None and key_of[f.name] not in known])
+                          for f, t in zip(briefs, texts, strict=True) if t is not None and key_of[f.name] not in known],
+                         helpers=self.helpers)
         del texts  # from here the texts live only in ``jobs``, which lets go of them chunk by chunk
         if corpus is not None:
             documents, corpus_problems = corpus
@@ -655,11 +659,11 @@ class _Cache:
         else:
             # Read once more, keeping the bytes this time (a snapshot start never needs them), and
             # remembered only if no corpus file changed since the listing this load is keyed by.
-            scanned = _scan(self.corpus_dir, ".md")
+            scanned = _scan(self.corpus_dir, ".md", self.limits)
             corpus_texts = [_text(f.data) if f.data is not None else None for f in scanned] if scanned else [None]
             corpus_reused = False
             if scanned is None or any(t is None for t in corpus_texts):  # the uncached reader reports it
-                documents, corpus_problems = load_corpus(self.corpus_dir)
+                documents, corpus_problems = load_corpus(self.corpus_dir, self.limits)
                 corpus_stable = False
             else:
                 documents, corpus_problems = build_corpus(
@@ -667,6 +671,8 @@ class _Cache:
                 corpus_stable = self._listing_key(self.setting_key, scanned) == self.corpus_key
             del scanned, corpus_texts
         self._phase("read corpus")
+        broken = broken_documents(corpus_problems)
+        self.data_bytes += sum(len(d.text) for d in documents.values())
         # Each chunk's facts are checked as it arrives, while helpers go on parsing.
         fresh: dict[tuple[str, str, str], _Entry] = {}
         fact_problems: dict[int, list[Problem]] = {}
@@ -674,7 +680,7 @@ class _Cache:
             for (path, _, _), entry in zip(jobs.chunks[k], chunk, strict=True):
                 fresh[key_of[path.name]] = entry
                 if entry[0] is not None:
-                    fact_problems[id(entry[0])] = check_facts(entry[0], documents)
+                    fact_problems[id(entry[0])] = check_facts(entry[0], documents, broken)
         self.report.notes += jobs.notes
         self.report.helpers = jobs.helped
         del jobs
@@ -682,7 +688,7 @@ class _Cache:
 
         def facts_of(brief: Brief) -> list[Problem]:
             found = fact_problems.get(id(brief))
-            return found if found is not None else check_facts(brief, documents)
+            return found if found is not None else check_facts(brief, documents, broken)
 
         used: dict[tuple[str, str, str], _Entry] = {}
         terms_by_brief: dict[int, BriefTerms] = {}
@@ -904,7 +910,7 @@ class _Cache:
             try:
                 with os.fdopen(fd, "wb") as fh:
                     fh.write(_MAGIC + keys.encode() + bytes(_MAC_SIZE))
-                    writer = _Writer(fh, signer)
+                    writer = _Writer(fh, signer, size_bound(self.data_bytes))
                     fill(writer)
                     writer.finish()
                     fh.seek(len(_MAGIC) + 2 * _KEY_SIZE)

@@ -65,14 +65,11 @@ def parse_chunk(jobs: Sequence[Job]) -> list[Parsed]:
     return [parse_one(*job) for job in jobs]
 
 
-def helper_count() -> int:
-    """Helpers to use: ``SAFEER_LOAD_WORKERS`` if set (0 = none), else one per CPU beyond the first."""
-    configured = os.environ.get("SAFEER_LOAD_WORKERS", "").strip()
-    if configured:
-        try:
-            return max(0, min(int(configured), 16))
-        except ValueError:
-            log.warning("SAFEER_LOAD_WORKERS=%r is not a number; using the CPU count", configured)
+def helper_count(configured: int | None = None) -> int:
+    """Helpers to use: ``configured`` if given (0 = none; ``SAFEER_LOAD_WORKERS`` through
+    :func:`bot.settings.load_options`), else one per CPU beyond the first."""
+    if configured is not None:
+        return max(0, min(configured, 16))
     try:
         cpus = len(os.sched_getaffinity(0))
     except AttributeError:  # pragma: no cover - not Linux
@@ -93,7 +90,7 @@ class ParseJobs:
         self._front, self._back = 0, len(self.chunks)  # chunks [front, back) are still to take
         self._lock = threading.Lock()
         self._ready: queue.SimpleQueue[int] = queue.SimpleQueue()  # chunks helpers have finished
-        count = helper_count() if helpers is None else helpers
+        count = helper_count(helpers)
         count = min(count, len(self.chunks) - 1)
         self._here_too = PARSE_HERE_TOO if here_too is None else here_too
         wanted = len(jobs) >= (MIN_FILES if min_files is None else min_files)

@@ -2,21 +2,47 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+#: The most of a value any message quotes: data files are input, and a message travels to
+#: operators (``/briefs reload``), to logs and to the terminal.
+QUOTE_LIMIT = 80
+
+
+def clip(value: object, limit: int = QUOTE_LIMIT) -> str:
+    """At most ``limit`` characters of a value for a message: text cut with "…", other values by type.
+
+    Never formats a whole container (a YAML alias can make a small file expand to gigabytes).
+    """
+    if not isinstance(value, str):
+        if value is None or isinstance(value, bool | int | float):
+            value = str(value)[:limit]
+        elif isinstance(value, dict):
+            return "a mapping"
+        else:
+            return "a list" if isinstance(value, list) else f"a {type(value).__name__}"
+    value = value.replace("\n", " ")
+    return value if len(value) <= limit else value[: limit - 1] + "…"
+
 
 @dataclass(frozen=True, order=True)
 class Problem:
-    """One thing a curator must fix. ``str()`` gives ``file:line: field: message``."""
+    """One thing a curator must fix. ``str()`` gives ``file:line: field: message``.
+
+    ``cause`` marks a file that could not be read or parsed at all: such problems are listed
+    first (:class:`DataError`), so a face that shows only the first few still shows them.
+    """
 
     path: str
     line: int
     field: str
     message: str
+    cause: bool = dataclasses.field(default=False, compare=False)
 
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}"
@@ -64,6 +90,6 @@ class DataError(Exception):
     """Raised when data cannot be used; carries every problem found, not just the first."""
 
     def __init__(self, problems: list[Problem]) -> None:
-        self.problems = sorted(problems)
+        self.problems = sorted(problems, key=lambda p: (not p.cause, p))  # causes first
         head = f"{len(self.problems)} problem(s) in the data"
         super().__init__(head + ":\n" + "\n".join(f"  {p}" for p in self.problems))

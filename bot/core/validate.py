@@ -4,13 +4,14 @@ dates are possible given the document that reports them."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from pathlib import PurePath
 
 from rapidfuzz import process
 
 from .briefs import Brief, Fact
 from .dates import Precision
 from .documents import Document
-from .problems import Problem
+from .problems import Problem, clip
 from .quote_match import describe_misquote
 from .relative_dates import agreeing_days
 from .text import normalise
@@ -48,7 +49,7 @@ def check_briefs(briefs: Iterable[Brief], documents: Mapping[str, Document],
         for rel in brief.related:
             if rel not in seen_ids and rel not in unreadable:
                 problems.append(Problem(brief.path, brief.line("related"), "related",
-                                        f"no brief has the id '{rel}'"))
+                                        f"no brief has the id '{clip(rel)}'"))
         problems += facts_of(brief) if facts_of is not None else check_facts(brief, documents)
     return problems
 
@@ -81,15 +82,26 @@ def _name_clashes(briefs: Iterable[Brief], names_of: NamesOf) -> list[Problem]:
                 others = titled or [b for b, _ in owners if b is not brief]
             names = ", ".join(f"'{b.id}' ({b.path})" for b in others)
             key = "title" if is_own else "aliases"
-            problems.append(Problem(brief.path, brief.line(key), key, f"'{name}' also names brief {names}"))
+            problems.append(Problem(brief.path, brief.line(key), key, f"'{clip(name)}' also names brief {names}"))
     return problems
 
 
-def check_facts(brief: Brief, documents: Mapping[str, Document]) -> list[Problem]:
-    """The problems of one brief's facts against the corpus (sources, quotes, dates)."""
+def broken_documents(corpus_problems: Iterable[Problem]) -> frozenset[str]:
+    """Ids of corpus documents whose files did not load (the id is the file's name)."""
+    return frozenset(PurePath(p.path).stem for p in corpus_problems if p.path.endswith(".md"))
+
+
+def check_facts(brief: Brief, documents: Mapping[str, Document], broken: frozenset[str] = frozenset(),
+                ) -> list[Problem]:
+    """The problems of one brief's facts against the corpus (sources, quotes, dates).
+
+    Facts citing a ``broken`` document (one whose file has problems of its own) are not
+    reported: the document's problem is the cause, and they are checked once it loads.
+    """
     problems: list[Problem] = []
     for i, fact in enumerate(brief.facts):
-        problems += _check_fact(brief, i, fact, documents)
+        if fact.source not in broken:
+            problems += _check_fact(brief, i, fact, documents)
     return problems
 
 
@@ -103,11 +115,11 @@ def _check_fact(brief: Brief, i: int, fact: Fact, documents: Mapping[str, Docume
             known = ", ".join(sorted(documents)[:10]) or "none"
             more = f" and {len(documents) - 10} more" if len(documents) > 10 else ""
             return [Problem(where, fact.line, f"{field}.source",
-                            f"unknown document '{fact.source}' (known: {known}{more})")]
+                            f"unknown document '{clip(fact.source)}' (known: {known}{more})")]
         # Check the rest against the document meant, so its problems show in this run, not the next.
         doc = documents[guess[0]]
         problems.append(Problem(where, fact.line, f"{field}.source",
-                                f"unknown document '{fact.source}'; did you mean '{doc.id}'? "
+                                f"unknown document '{clip(fact.source)}'; did you mean '{doc.id}'? "
                                 "(the quote and date were checked against that document)"))
     if not doc.contains_quote(fact.quote):
         problems.append(Problem(where, fact.line, f"{field}.quote", describe_misquote(fact.quote, doc.folded, doc.id)))

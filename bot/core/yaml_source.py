@@ -21,6 +21,8 @@ from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.resolver import Resolver
 
+from .problems import clip
+
 try:  # libyaml's parser is ~10x faster; the constructor stays the safe one
     from yaml import CSafeLoader as _BaseLoader
     from yaml._yaml import CParser
@@ -57,7 +59,7 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> Located:
         skey = str(key)
         if skey in mapping:
             raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key '{skey}'", key_node.start_mark
+                None, None, f"duplicate key '{clip(skey, 40)}'", key_node.start_mark
             )
         mapping[skey] = loader.construct_object(value_node, deep=True)
         mapping.key_lines[skey] = key_node.start_mark.line + 1
@@ -153,22 +155,85 @@ class YamlError(Exception):
         self.path, self.line, self.message = path, line, message
 
 
+def _expanded_size(root: Node, limit: int) -> int:
+    """How many values and characters the node tree holds with every alias written out in full.
+
+    Counted over the shared nodes (each once, children first, no recursion, so deep nesting is
+    fine too); stops counting once past ``limit``; -1 for a recursive alias (endless). An alias bomb is a few nodes whose expansion
+    is billions: this is what refuses it before any value is built or formatted.
+    """
+    size: dict[int, int] = {}
+    open_nodes: set[int] = set()  # being counted: meeting one again is a cycle, an endless expansion
+    stack: list[tuple[Node, bool]] = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        key = id(node)
+        if key in size:
+            continue
+        if isinstance(node, ScalarNode):
+            size[key] = 1 + len(node.value)
+            continue
+        children = [n for pair in node.value for n in pair] if isinstance(node, MappingNode) else list(node.value)
+        if not children_done:
+            if key in open_nodes:
+                return -1
+            open_nodes.add(key)
+            stack.append((node, True))
+            for child in children:
+                if id(child) in open_nodes:
+                    return -1
+                if id(child) not in size:
+                    stack.append((child, False))
+            continue
+        open_nodes.discard(key)
+        total = 1
+        for child in children:
+            total += size.get(id(child), 0)
+        size[key] = min(total, limit + 1)
+    return size.get(id(root), 0)
+
+
+def max_expanded_size(text: str) -> int:
+    """The most a document may expand to: a generous multiple of its own length."""
+    return 4 * len(text) + 10_000
+
+
 def load_yaml(text: str, path: Path) -> Any:
-    """Parse one YAML document safely; raise :class:`YamlError` with the line on failure."""
+    """Parse one YAML document safely; raise :class:`YamlError` with the line on failure.
+
+    Aliases (``*name``) are allowed as long as the document, written out in full, stays within
+    :func:`max_expanded_size`: a few kilobytes can never cost more than a few megabytes.
+    """
     try:
+        composer = _Composer(text) if _Parser is not None else _LineLoader(text)
+        node = composer.get_single_node()
+        if node is None:
+            return None
         if _Parser is not None:
             try:
-                node = _Composer(text).get_single_node()
-                return None if node is None else _plain(node, set())
+                return _plain(node, set())
             except _LongWay:
                 pass
-        return yaml.load(text, Loader=_LineLoader)
+        limit = max_expanded_size(text)
+        size = _expanded_size(node, limit)
+        if size < 0:
+            raise YamlError(path, node.start_mark.line + 1, "a recursive alias (*name inside its own &name)")
+        if size > limit:
+            raise YamlError(path, node.start_mark.line + 1,
+                            "aliases (*name) expand this file far beyond its size; write the values out")
+        loader = _LineLoader("")
+        try:
+            return loader.construct_document(node)
+        finally:
+            loader.dispose()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
-        problem = exc.problem or "invalid YAML"
+        problem = clip(exc.problem or "invalid YAML", 120)
         if "could not determine a constructor" in problem or "!!python" in problem:
             problem = f"{problem} (tags that create Python objects are refused)"
         raise YamlError(path, line, problem) from None
     except yaml.YAMLError as exc:
-        raise YamlError(path, 1, str(exc)) from None
+        raise YamlError(path, 1, clip(str(exc), 120)) from None
+    except RecursionError:
+        raise YamlError(path, 1, "nested too deeply") from None

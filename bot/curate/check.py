@@ -13,7 +13,9 @@ from collections.abc import Mapping, Set
 from pathlib import Path
 
 from ..core.briefs import Brief, parse_brief
+from ..core.data_folder import read_folder
 from ..core.documents import Document, load_corpus
+from ..core.file_listing import DEFAULT_LIMITS, ReadLimits
 from ..core.problems import Problem, relative
 from ..core.validate import check_briefs
 
@@ -25,25 +27,25 @@ def doc_brief_id(document_id: str) -> str:
     return DOC_PREFIX + document_id
 
 
-def check_folders(briefs_dir: Path, corpus_dir: Path) -> list[Problem]:
-    """Every problem of the two folders, sorted by file and line; empty when the data is clean."""
-    documents, problems = load_corpus(corpus_dir)
+def check_folders(briefs_dir: Path, corpus_dir: Path, limits: ReadLimits = DEFAULT_LIMITS) -> list[Problem]:
+    """Every problem of the two folders, causes first, then by file and line; empty when the data is clean.
+
+    Files are read as the load reads them (:func:`bot.core.data_folder.read_folder`): FIFOs,
+    devices, links out of the data folder and files over the size limit are refused by name.
+    """
+    documents, problems = load_corpus(corpus_dir, limits)
     broken_docs = {p.stem for p in corpus_dir.glob("*.md")} - set(documents) if corpus_dir.is_dir() else set()
     briefs: list[Brief] = []
     unreadable: set[str] = set()
     if not briefs_dir.is_dir():
-        problems.append(Problem(relative(briefs_dir), 0, "", "folder not found"))
+        problems.append(Problem(relative(briefs_dir), 0, "", "folder not found", cause=True))
     else:
-        paths = sorted(briefs_dir.glob("*.yaml"))
-        if not paths:
+        files, refused = read_folder(briefs_dir, ".yaml", limits)
+        problems += refused
+        unreadable.update(Path(p.path).stem for p in refused)
+        if not files and not refused:
             problems.append(Problem(relative(briefs_dir), 0, "", "no *.yaml briefs in this folder"))
-        for path in paths:
-            try:
-                raw = path.read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError) as exc:
-                problems.append(Problem(relative(path), 0, "", f"cannot read: {exc}"))
-                unreadable.add(path.stem)
-                continue
+        for path, raw in files:
             brief, found = parse_brief(path, raw, partial=True)
             problems += found
             if brief is None:
@@ -56,7 +58,7 @@ def check_folders(briefs_dir: Path, corpus_dir: Path) -> list[Problem]:
             problems.append(problem)
     if briefs_dir.is_dir():
         problems += missing_doc_briefs(briefs, documents, unreadable)
-    return sorted(set(problems))
+    return sorted(set(problems), key=lambda p: (not p.cause, p))
 
 
 def missing_doc_briefs(briefs: list[Brief], documents: Mapping[str, Document],

@@ -17,6 +17,7 @@ from bot.core.catalog import load_catalog
 from bot.core.file_listing import ListingProcess, list_files
 from bot.core.library import Library, LibraryHolder
 from bot.core.problems import DataError
+from bot.settings import load_options
 from tests.core.test_search import EXPECTED_FIRST, UNRELATED
 
 QUERIES = [q for q, _ in EXPECTED_FIRST] + UNRELATED + ["khal", "Lachi", "energy-lng"]
@@ -263,9 +264,9 @@ def test_crlf_and_bom_read_as_read_text_does() -> None:
 
 def test_cache_can_be_switched_off(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("SAFEER_CACHE_DIR", str(tmp_path / "c"))
-    assert load_cache.default_cache_dir() == tmp_path / "c"
+    assert load_options().cache_dir == tmp_path / "c"
     monkeypatch.setenv("SAFEER_CACHE", "off")
-    assert load_cache.default_cache_dir() is None
+    assert load_options().cache_dir is None
 
 
 def test_cache_files_are_private(data_copy: tuple[Path, Path], cache: Path) -> None:

@@ -11,6 +11,7 @@ from bot.core import load_cache, parse_workers
 from bot.core.library import Library
 from bot.core.parse_workers import ParseJobs, parse_one
 from bot.core.problems import relative
+from bot.settings import SettingsError, load_options
 from tests.core.test_load_cache import same_library
 
 
@@ -65,10 +66,12 @@ def test_small_loads_use_no_helper_and_the_count_is_configurable(monkeypatch: py
     job = (Path("briefs/x.yaml"), "id: x\n", "briefs/x.yaml")
     assert ParseJobs([job] * 10, helpers=4)._threads == []  # under MIN_FILES
     monkeypatch.setenv("SAFEER_LOAD_WORKERS", "0")
-    assert parse_workers.helper_count() == 0
+    assert parse_workers.helper_count(load_options().helpers) == 0
     monkeypatch.setenv("SAFEER_LOAD_WORKERS", "3")
-    assert parse_workers.helper_count() == 3
+    assert parse_workers.helper_count(load_options().helpers) == 3
     monkeypatch.setenv("SAFEER_LOAD_WORKERS", "many")
+    with pytest.raises(SettingsError, match="SAFEER_LOAD_WORKERS"):
+        load_options()
     assert parse_workers.helper_count() >= 0
 
 
