@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from .data_folder import read_folder
-from .dates import PartialDate, Precision
+from .dates import DATE_PRECISIONS, PartialDate
 from .file_listing import DEFAULT_LIMITS, ReadLimits
 from .problems import Problem, clip, relative
 from .text import fold_quote
@@ -61,7 +61,7 @@ def parse_document(path: Path, raw: str, where: str | None = None) -> tuple[Docu
     """Read one corpus file; return the document or the problems that prevent it.
 
     The front matter has a schema as briefs do: every field text of a known kind, the date a
-    date, ``precision`` one of :class:`bot.core.dates.Precision`. A file that is not a corpus
+    date, ``precision`` one of :data:`bot.core.dates.DATE_PRECISIONS`. A file that is not a corpus
     document at all gets one problem (a "cause"), and nothing of its contents is repeated.
     """
     where = relative(path) if where is None else where
@@ -103,7 +103,7 @@ def parse_document(path: Path, raw: str, where: str | None = None) -> tuple[Docu
         except ValueError as exc:
             problems.append(Problem(where, line("published"), "published", str(exc)))
     precision = meta.get("precision")
-    known = [p.value for p in Precision]
+    known = [p.value for p in DATE_PRECISIONS]  # a document has one written date, never a span
     if precision is not None and precision not in known:
         problems.append(Problem(where, line("precision"), "precision", f"must be one of {', '.join(known)}"))
     elif precision is not None and published is not None and precision != published.precision.value:
