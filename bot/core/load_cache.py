@@ -272,7 +272,7 @@ class _SignedFile:
         self.fh, self.signer, self.left = fh, signer, limit
 
     def write(self, data: bytes) -> int:
-        self.left -= len(data)
+        self.left -= memoryview(data).nbytes  # numpy arrays arrive as pickle.PickleBuffer
         if self.left < 0:
             raise ValueError("the cache file would be larger than its bound for this data; not written")
         self.signer.update(data)

@@ -293,3 +293,17 @@ def test_links_into_an_allowed_folder_are_followed(data_copy: tuple[Path, Path],
         link_dirs=(str(shared),))))
     load_cache.flush()
     assert "trade" in library.catalog.briefs
+
+
+def test_the_cache_file_never_grows_past_its_bound(data_copy: tuple[Path, Path], tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    briefs, corpus = data_copy
+    data = sum(p.stat().st_size for folder in data_copy for p in folder.iterdir())
+    Library.load(briefs, corpus, options=LoadOptions(cache_dir=tmp_path / "cache"))
+    load_cache.flush()
+    (written,) = (tmp_path / "cache").glob("library-*.bin")
+    assert written.stat().st_size < load_cache.size_bound(data)
+    monkeypatch.setattr(load_cache, "size_bound", lambda data_bytes: 1000)
+    library = Library.load(briefs, corpus, options=LoadOptions(cache_dir=tmp_path / "small"))
+    load_cache.flush()
+    assert len(library.catalog.briefs) == 26 and not list((tmp_path / "small").glob("library-*.bin"))
