@@ -34,7 +34,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -48,7 +48,6 @@ from rapidfuzz import fuzz, process  # noqa: E402
 
 from benchmarks import answers, synthetic  # noqa: E402
 from benchmarks.reference import ExhaustiveSearch  # noqa: E402
-from bot.core import load_cache  # noqa: E402
 from bot.core.briefs import Brief  # noqa: E402
 from bot.core.search import SearchIndex  # noqa: E402
 from bot.core.text import normalise  # noqa: E402
@@ -194,12 +193,14 @@ import json, resource, sys, time
 t0 = time.perf_counter()
 sys.path.insert(0, sys.argv[1])
 from pathlib import Path
+from bot import runtime
 from bot.core import load_cache
 from bot.core.library import Library
 t1 = time.perf_counter()
 mode = sys.argv[4]
 cache = None if mode == "none" else Path(sys.argv[5])
-lib, report = Library.load_with_report(Path(sys.argv[2]), Path(sys.argv[3]), cache_dir=cache)
+with runtime.start_up():  # as the bot's and the command line's runners do it
+    lib, report = Library.load_with_report(Path(sys.argv[2]), Path(sys.argv[3]), cache_dir=cache)
 t2 = time.perf_counter()
 def hwm():  # peak RSS of this process (ru_maxrss would include the parent's, inherited across exec)
     for line in open("/proc/self/status"):
@@ -224,6 +225,15 @@ def _load_once(briefs_dir: Path, corpus_dir: Path, mode: str, cache: Path | None
     if done.returncode:
         raise RuntimeError(f"load benchmark failed: {done.stderr[-2000:]}")
     return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def yaml_parse_only(briefs_dir: Path) -> float:
@@ -272,7 +282,7 @@ def bench_start(n: int, runs: int, work: Path, quick: bool = False) -> dict[str,
     briefs_dir, corpus_dir = synthetic.write_tree(n, tree)
     cache = work / f"cache-{n}"
     shutil.rmtree(cache, ignore_errors=True)
-    with load_cache.paused_gc():
+    with _collector_paused():  # as a start-up load runs (bot.runtime.start_up)
         yaml_only = statistics.median(yaml_parse_only(briefs_dir) for _ in range(runs))
     first = _load_once(briefs_dir, corpus_dir, "cache", cache)
     fresh = [first] if quick else [_load_once(briefs_dir, corpus_dir, "none", None) for _ in range(runs)]
@@ -330,11 +340,14 @@ _STALL_SCRIPT = r"""
 import asyncio, json, os, sys, time
 sys.path.insert(0, sys.argv[1])
 from pathlib import Path
+from bot import runtime
 from bot.core import load_cache
 from bot.core.catalog import diff
 from bot.core.library import Library, LibraryHolder, retire
 briefs_dir, corpus_dir, mode = Path(sys.argv[2]), Path(sys.argv[3]), sys.argv[4]
-holder = LibraryHolder(Library.load(briefs_dir, corpus_dir), briefs_dir, corpus_dir)
+runtime.serve_responsively()  # as the bot's runner does
+with runtime.start_up():
+    holder = LibraryHolder(Library.load(briefs_dir, corpus_dir), briefs_dir, corpus_dir)
 load_cache.flush()
 queries = sys.argv[5].split("\x1f")
 victim = sorted(briefs_dir.glob("*.yaml"))[3]
@@ -342,11 +355,10 @@ original = victim.read_bytes()
 
 def full_reload():
     # What a reload costs when nothing can be reused (no cache, other code): parse everything,
-    # otherwise as LibraryHolder.reload does it (GIL handed over every millisecond meanwhile).
+    # otherwise as LibraryHolder.reload does it.
     old = holder.current
-    with load_cache.responsive():
-        new = Library.load(briefs_dir, corpus_dir, cache_dir=None)
-        change = diff(old.catalog, new.catalog)
+    new = Library.load(briefs_dir, corpus_dir, cache_dir=None)
+    change = diff(old.catalog, new.catalog)
     holder.current = new
     retire(old)
     return new, change

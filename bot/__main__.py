@@ -12,6 +12,7 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
+from . import runtime
 from .core import queries
 from .core.answers import anniversary_json
 from .core.ask import AskResult, ask, ask_json, render_ask_text
@@ -85,7 +86,8 @@ def _load(args: argparse.Namespace) -> Library:
     briefs, corpus = data_dirs(args.briefs, args.corpus)
     options = _options()
     try:
-        return Library.load(briefs, corpus, options=options)
+        with runtime.start_up():
+            return Library.load(briefs, corpus, options=options)
     except DataError as exc:
         print(f"safeer: the data has {len(exc.problems)} problem(s); run `python -m bot check`:",
               file=sys.stderr)
@@ -181,7 +183,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     problems = check_folders(briefs, corpus, options.limits)  # every problem at once, also those the load stops before
     if not problems:
         try:
-            library = Library.load(briefs, corpus, options=options)
+            with runtime.start_up():
+                library = Library.load(briefs, corpus, options=options)
         except DataError as exc:
             problems = exc.problems
     if problems:

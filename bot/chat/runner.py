@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 import aiohttp
 import discord
 
+from .. import runtime
 from ..core.library import Library
 from ..core.problems import DataError
 from ..exit_codes import ExitCode, StartError
@@ -44,6 +45,7 @@ def run_bot(briefs: str | None = None, corpus: str | None = None) -> int:
         discord.VoiceClient.warn_nacl = False
         discord.VoiceClient.warn_dave = False
         setup_logging(settings)
+        runtime.serve_responsively()  # a reload runs in a thread while the loop answers
         library = _library(settings)
         try:
             configure_endpoints(settings.api_base_url, settings.gateway_url)
@@ -68,7 +70,8 @@ def _settings(briefs: str | None, corpus: str | None) -> Settings:
 
 def _library(settings: Settings) -> Library:
     try:
-        return Library.load(settings.briefs_dir, settings.corpus_dir, options=settings.load)
+        with runtime.start_up():  # the runner owns the collector: paused for this load, then frozen once
+            return Library.load(settings.briefs_dir, settings.corpus_dir, options=settings.load)
     except DataError as exc:
         print(f"safeer: error: the briefs have {len(exc.problems)} problem(s); not starting:", file=sys.stderr)
         for problem in exc.problems[:30]:

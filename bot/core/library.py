@@ -85,9 +85,8 @@ class LibraryHolder:
         :func:`retire`, not all at once wherever its last reference happens to drop.
         """
         old = self.current
-        with load_cache.responsive():
-            new = Library.load(self.briefs_dir, self.corpus_dir, current=old, options=self.options)
-            change = diff(old.catalog, new.catalog) if new is not old else CatalogDiff((), (), (), ())
+        new = Library.load(self.briefs_dir, self.corpus_dir, current=old, options=self.options)
+        change = diff(old.catalog, new.catalog) if new is not old else CatalogDiff((), (), (), ())
         self.current = new
         if new is not old:
             retire(old)
@@ -118,6 +117,8 @@ def retire(library: Library, batch: int = 200) -> None:
     calendar events and the items of the index's big lists are held aside while the library
     itself is dropped (only its containers go then, a reference count each); once no query holds
     the library any more, they are released a few hundred at a time, pausing in between.
+    Buys part of the reload stall budget (BENCHMARKS.md: the worst stall after an edit went from
+    53-131 ms to ~32 ms with this and :mod:`bot.core.pacing`).
     """
     held: list[object] = [*library.catalog.briefs.values(), *library.catalog.documents.values(),
                           *_parts(library.index), *_parts(library.calendar)]

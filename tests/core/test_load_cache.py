@@ -2,24 +2,36 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import io
 import os
 import pickle
 import shutil
+import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
 
+from bot.core import cache_file as cache_format
+from bot.core import catalog as catalog_module
 from bot.core import load_cache
+from bot.core.briefs import Brief, Fact
 from bot.core.catalog import load_catalog
-from bot.core.file_listing import ListingProcess, list_files
+from bot.core.data_folder import decode
+from bot.core.dates import PartialDate
+from bot.core.documents import Document
+from bot.core.file_listing import DEFAULT_LIMITS, ListingProcess, list_files
 from bot.core.library import Library, LibraryHolder
-from bot.core.problems import DataError
+from bot.core.load_state import scan
+from bot.core.problems import DataError, Problem
+from bot.core.terms import BriefTerms
 from bot.settings import load_options
 from tests.core.test_search import EXPECTED_FIRST, UNRELATED
 
+ROOT = Path(__file__).resolve().parents[2]
 QUERIES = [q for q, _ in EXPECTED_FIRST] + UNRELATED + ["khal", "Lachi", "energy-lng"]
 
 
@@ -198,8 +210,8 @@ def test_foreign_objects_are_refused_even_with_a_valid_signature(data_copy: tupl
     briefs, corpus = data_copy
     load(briefs, corpus, cache)
     path = cache_file(cache)
-    head = path.read_bytes()[: len(load_cache._MAGIC) + 2 * load_cache._KEY_SIZE]
-    keys = head[len(load_cache._MAGIC):].decode()
+    head = path.read_bytes()[: len(cache_format.MAGIC) + 2 * cache_format.KEY_SIZE]
+    keys = head[len(cache_format.MAGIC):].decode()
 
     class Boom:
         def __reduce__(self) -> tuple[object, tuple[str]]:
@@ -207,7 +219,7 @@ def test_foreign_objects_are_refused_even_with_a_valid_signature(data_copy: tupl
 
     payload = pickle.dumps({"documents": Boom()}, protocol=5) + pickle.dumps("end", protocol=5)
     secret = (cache / "key").read_bytes()
-    signer = load_cache._signer(secret, keys)
+    signer = cache_format._signer(secret, keys)
     signer.update(payload)
     path.write_bytes(head + signer.digest() + payload)
     library, report = load(briefs, corpus, cache)
@@ -246,20 +258,20 @@ def test_listing_matches_glob(tmp_path: Path) -> None:
     folder.mkdir()
     for name in ["b.yaml", "a.yaml", ".hidden.yaml", "x.yml", "c.yaml.bak", ".yaml"]:
         (folder / name).write_text(name)
-    listed = load_cache._scan(folder, ".yaml")
+    listed = scan(folder, ".yaml", DEFAULT_LIMITS)
     assert listed is not None
     assert [f.name for f in listed] == [p.name for p in sorted(folder.glob("*.yaml"))]
     assert [f.digest for f in listed] == [hashlib.sha256(p.read_bytes()).hexdigest()
                                           for p in sorted(folder.glob("*.yaml"))]
     (folder / "dir.yaml").mkdir()  # glob lists it, reading it fails: the uncached path reports that
-    assert load_cache._scan(folder, ".yaml") is None
+    assert scan(folder, ".yaml", DEFAULT_LIMITS) is None
 
 
 def test_crlf_and_bom_read_as_read_text_does() -> None:
     for raw in [b"id: x\r\ntitle: y\r\n", b"\xef\xbb\xbfid: x\n", b"a\rb\r\n", "é".encode()]:
         path_text = io.TextIOWrapper(io.BytesIO(raw), encoding="utf-8").read()
-        assert load_cache._text(raw) == path_text
-    assert load_cache._text(b"\xff\xfe") is None
+        assert decode(raw) == path_text
+    assert decode(b"\xff\xfe") is None
 
 
 def test_cache_can_be_switched_off(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -300,3 +312,52 @@ def test_file_hashes_match_the_plain_loader_for_crlf_and_bom_files(data_copy: tu
         loaded, _ = load(briefs, corpus, cache_dir)
         assert dict(loaded.catalog.file_hashes) == dict(plain.file_hashes)
         assert loaded.catalog.content_hash == plain.content_hash
+
+
+def test_a_load_or_reload_changes_no_process_wide_setting(data_copy: tuple[Path, Path], cache: Path) -> None:
+    briefs, corpus = data_copy
+    before = (gc.isenabled(), gc.get_freeze_count(), gc.get_threshold(), sys.getswitchinterval())
+    holder = LibraryHolder(Library.load(briefs, corpus, cache_dir=cache), briefs, corpus)
+    edit_one_byte(briefs / "energy-lng.yaml")
+    seen: list[object] = []
+
+    def reload_in_a_thread() -> None:  # as the bot does it (asyncio.to_thread)
+        holder.reload()
+        seen.append((gc.isenabled(), gc.get_freeze_count(), gc.get_threshold(), sys.getswitchinterval()))
+
+    thread = threading.Thread(target=reload_in_a_thread)
+    thread.start()
+    thread.join()
+    load_cache.flush()
+    assert seen == [before]
+    assert (gc.isenabled(), gc.get_freeze_count(), gc.get_threshold(), sys.getswitchinterval()) == before
+
+
+def test_the_runner_freezes_once_after_collecting() -> None:
+    script = ("import gc, sys; from bot import runtime\n"
+              "with runtime.start_up(): assert not gc.isenabled(); x = [object() for _ in range(1000)]\n"
+              "first = gc.get_freeze_count(); assert first > 1000 and gc.isenabled()\n"
+              "with runtime.start_up(): pass\n"
+              "assert gc.get_freeze_count() == first, 'frozen twice'\n"
+              "runtime.serve_responsively(); assert sys.getswitchinterval() == runtime.SWITCH_INTERVAL\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60,
+                          cwd=Path(__file__).resolve().parents[2])
+    assert done.returncode == 0, done.stderr
+
+
+def test_what_the_cache_may_hold_and_what_a_diff_compares_follow_the_record_types() -> None:
+    allowed = cache_format.allowed_classes()
+    for cls in (Brief, Fact, PartialDate, Document, Problem, BriefTerms):
+        assert (cls.__module__, cls.__qualname__) in allowed
+    assert ("os", "system") not in allowed and ("builtins", "eval") not in allowed
+    brief = next(iter(Library.load(ROOT / "briefs", ROOT / "corpus", cache_dir=None).catalog.briefs.values()))
+    moved = brief._replace(line_of=(), facts=tuple(f._replace(line=f.line + 5) for f in brief.facts))
+    assert catalog_module._comparable(moved) == catalog_module._comparable(brief)  # lines are not content
+    for field in Fact._fields:
+        if field == "line":
+            continue
+        fact = brief.facts[0]
+        value = getattr(fact, field)
+        other = "x" if isinstance(value, str) and value != "x" else None if value is not None else "y"
+        edited = brief._replace(facts=(fact._replace(**{field: other}), *brief.facts[1:]))
+        assert catalog_module._comparable(edited) != catalog_module._comparable(brief), field
