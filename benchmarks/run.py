@@ -387,7 +387,8 @@ async def main():
     lates.clear()
     t0 = time.perf_counter()
     if mode == "full":
-        new, change = await asyncio.to_thread(full_reload)
+        with runtime.reloading():
+            new, change = await asyncio.to_thread(full_reload)
     elif mode == "client":
         # The bot's reload before this change: load in a thread, then diff and swap on the loop.
         old = holder.current
@@ -396,7 +397,8 @@ async def main():
         holder.current = new
         del old
     else:
-        new, change = await asyncio.to_thread(holder.reload)
+        with runtime.reloading():  # as the bot's client does it
+            new, change = await asyncio.to_thread(holder.reload)
     t1 = time.perf_counter()
     during = list(lates)
     await asyncio.to_thread(load_cache.flush)  # the cache file is written in the background: count it too

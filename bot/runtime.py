@@ -10,6 +10,12 @@ what it would change there, it would change for the whole process. The runner se
   event loop makes meanwhile is still collected (frozen, it never was: issue 10 measured RSS
   growing from 52 MB to 940 MB over 200 reloads). Buys a start without cache of ~1.4x the bare
   YAML parse instead of ~1.6x (BENCHMARKS.md; budget 1.5x).
+* :func:`reloading` — the collector is paused while a reload builds the new library in a worker
+  thread (its records are then taken off the collector's lists, :mod:`bot.core.untracked`), and
+  resumed afterwards, so nothing is frozen: whatever cyclic garbage the event loop made meanwhile
+  is collected at the next collection. Without the pause, full collections during the build
+  walked the half-built library: up to 105-170 ms each, six per reload at 10,000 briefs (budget:
+  no stall over 50 ms).
 * :func:`serve_responsively` — the GIL changes hands every 1 ms instead of every 5 ms, so the
   event loop never waits long for a reload thread doing CPU-bound Python (budget: no stall over
   50 ms while reloading).
@@ -40,6 +46,18 @@ def start_up() -> Iterator[None]:
         if not _frozen:
             gc.freeze()
             _frozen = True
+        if was:
+            gc.enable()
+
+
+@contextlib.contextmanager
+def reloading() -> Iterator[None]:
+    """Around a reload (awaited on the event loop): the collector paused, then resumed as it was."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
         if was:
             gc.enable()
 

@@ -16,7 +16,7 @@ from typing import Any
 import discord
 from discord import app_commands
 
-from .. import metrics
+from .. import metrics, runtime
 from ..core.catalog import CatalogDiff
 from ..core.commands import dispatch
 from ..core.errors import CommandError
@@ -186,7 +186,9 @@ class SafeerBot(discord.AutoShardedClient):
             try:
                 # Load, diff and swap all happen in the worker thread: done on the loop, the diff
                 # of a large catalog stalled it for hundreds of milliseconds.
-                new, change = await asyncio.to_thread(self.holder.reload)
+                # The collector pauses meanwhile (bot.runtime: the runner owns it, not the load).
+                with runtime.reloading():
+                    new, change = await asyncio.to_thread(self.holder.reload)
             except DataError as exc:
                 outcome = ReloadOutcome(False, trigger, dt.datetime.now(dt.UTC),
                                         problems=[str(p) for p in exc.problems],

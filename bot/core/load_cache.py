@@ -19,7 +19,8 @@ trusted on a file's name, size or time. Then, from one cache file per pair of da
 The cache file is written after the library is returned, by a background thread (so a reload is
 ready before the file is); :func:`flush` waits for it. A load changes no process-wide setting:
 the garbage collector and the GIL's switch interval belong to the program's runner
-(:mod:`bot.runtime`).
+(:mod:`bot.runtime`); the library's records are simply kept off the collector's lists
+(:mod:`bot.core.untracked`).
 """
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ from .load_state import (
 )
 from .problems import Problem
 from .search import SearchIndex
+from .untracked import untrack
 
 __all__ = ["LoadReport", "Loaded", "flush", "load"]
 
@@ -73,6 +75,8 @@ def load(briefs_dir: Path, corpus_dir: Path, cache_dir: Path | None, *, current:
     """
     start = time.perf_counter()
     loaded = _CachedLoad(LoadRun(briefs_dir, corpus_dir, limits, helpers, cache_dir), cache_dir).load(current)
+    if current is None or loaded.catalog is not current.catalog:
+        untrack(loaded.catalog.briefs.values(), loaded.calendar.events)
     loaded.report.seconds = time.perf_counter() - start
     return loaded
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from bot import runtime
 from bot.core import cache_file as cache_format
 from bot.core import catalog as catalog_module
 from bot.core import load_cache
@@ -361,3 +362,20 @@ def test_what_the_cache_may_hold_and_what_a_diff_compares_follow_the_record_type
         other = "x" if isinstance(value, str) and value != "x" else None if value is not None else "y"
         edited = brief._replace(facts=(fact._replace(**{field: other}), *brief.facts[1:]))
         assert catalog_module._comparable(edited) != catalog_module._comparable(brief), field
+
+
+def test_the_library_records_are_off_the_collectors_lists(data_copy: tuple[Path, Path], cache: Path) -> None:
+    briefs, corpus = data_copy
+    for library in (Library.load(briefs, corpus, cache_dir=None), load(briefs, corpus, cache)[0],
+                    load(briefs, corpus, cache)[0]):  # fresh, first cached, snapshot
+        records = [r for b in library.catalog.briefs.values() for r in (b, b.facts, *b.facts)]
+        records += [d for b in library.catalog.briefs.values() for f in b.facts for d in (f.date, f.end) if d]
+        records += library.calendar.events
+        assert records and not any(gc.is_tracked(r) for r in records)
+
+
+def test_the_runner_pauses_the_collector_around_a_reload_and_resumes_it() -> None:
+    assert gc.isenabled()
+    with runtime.reloading():
+        assert not gc.isenabled()
+    assert gc.isenabled()
