@@ -57,7 +57,7 @@ from .load_state import (
 )
 from .problems import Problem
 from .search import SearchIndex
-from .untracked import untrack
+from .untracked import untrack, untrack_containers
 
 __all__ = ["LoadReport", "Loaded", "flush", "load"]
 
@@ -77,6 +77,7 @@ def load(briefs_dir: Path, corpus_dir: Path, cache_dir: Path | None, *, current:
     loaded = _CachedLoad(LoadRun(briefs_dir, corpus_dir, limits, helpers, cache_dir), cache_dir).load(current)
     if current is None or loaded.catalog is not current.catalog:
         untrack(loaded.catalog.briefs.values(), loaded.calendar.events)
+        untrack_containers(loaded.index, loaded.calendar)
     loaded.report.seconds = time.perf_counter() - start
     return loaded
 

@@ -30,6 +30,7 @@ from .file_listing import Listed, ReadLimits, list_files
 from .problems import Problem
 from .search import SearchIndex
 from .terms import BriefTerms
+from .untracked import untrack_values
 
 #: Bump when what is stored changes shape; the code's own bytes are part of every key as well.
 FORMAT = 2
@@ -137,6 +138,7 @@ _origins_lock = threading.Lock()
 
 def remember(catalog: Catalog, origin: Origin) -> None:
     key = id(catalog)
+    untrack_values(origin.entries.values())  # 10,000 (brief, problems) pairs a collection need not walk
 
     def forget(_: object) -> None:
         with _origins_lock:

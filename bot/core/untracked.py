@@ -3,8 +3,8 @@
 They are immutable tuples that only refer to text, numbers and each other, so they can never be
 part of a reference cycle; reference counting frees them. CPython stops tracking a plain tuple
 of such values by itself, but never a named tuple, so a 10,000-brief library kept ~120,000
-records on the collector's lists, and every full collection walked them all (87 ms at 10,000
-briefs; with these untracked, 33 ms). The load used to hide them with a process-wide
+records on the collector's lists, and every full collection walked them all, and the index's
+big lists item by item (87 ms at 10,000 briefs; with both untracked, a few ms). The load used to hide them with a process-wide
 ``gc.freeze()`` from the reload's worker thread, which also froze the event loop's garbage for
 ever (issue 10: RSS from 52 MB to 940 MB over 200 reloads); this does what the freeze did for
 the library alone. Buys the reload stall budget (50 ms) and no collection over ~35 ms between
@@ -28,6 +28,33 @@ try:  # the C API function CPython itself uses for tuples; holds the GIL like an
     _untrack.restype = None
 except (AttributeError, OSError):  # pragma: no cover - not CPython: the collector walks them, that is all
     _untrack = None
+
+
+def untrack_containers(*owners: object) -> None:
+    """Take an index's or a calendar's big lists (and the lists in its dicts) off the lists too.
+
+    They are filled once when built and only read afterwards, so they can never close a cycle;
+    walked by every collection, their ~500,000 items at 10,000 briefs cost most of its time.
+    """
+    if _untrack is None:
+        return
+    for owner in owners:
+        for value in vars(owner).values():
+            untrack_values(value.values() if isinstance(value, dict) else (value,))
+
+
+def untrack_values(values: Iterable[object]) -> None:
+    """Lists and tuples, and the plain tuples in them (a calendar day's ``(event, date)`` pairs,
+    a file's ``(brief, problems)``), none of which is changed once built."""
+    if _untrack is None:
+        return
+    tracked = gc.is_tracked
+    for part in values:
+        if isinstance(part, list | tuple) and tracked(part):
+            _untrack(part)
+            for item in part:
+                if type(item) is tuple or type(item) is list:
+                    untrack_values((item,))
 
 
 def untrack(briefs: Iterable[Brief], events: Iterable[Event]) -> None:

@@ -371,6 +371,8 @@ def test_the_library_records_are_off_the_collectors_lists(data_copy: tuple[Path,
         records = [r for b in library.catalog.briefs.values() for r in (b, b.facts, *b.facts)]
         records += [d for b in library.catalog.briefs.values() for f in b.facts for d in (f.date, f.end) if d]
         records += library.calendar.events
+        records += [v for v in vars(library.index).values() if isinstance(v, list)]
+        records += [pair for day in library.calendar._by_day.values() for pair in day]
         assert records and not any(gc.is_tracked(r) for r in records)
 
 
