@@ -242,7 +242,8 @@ class FactIndex:
             for k in self.name_indices[a : a + int(named[stem])].tolist():
                 spelled = _acronyms(words.normalised_names(k)).get(word)
                 if spelled:
-                    found.update(c for w in spelled if (c := self.word_stem.get(w)) is not None and in_facts[c])
+                    found.update(c for w in spelled if w not in _SMALL_WORDS
+                                 and (c := self.word_stem.get(w)) is not None and in_facts[c])
                     continue
                 if k not in canonical:
                     brief = self.briefs[k]

@@ -52,6 +52,7 @@ ka ki ke ko se mein main me men hai hain tha thi thay the hua hui hue huye huwa 
 ne par pe aur bhi liye liya lie wala wali wale ye yeh woh wo koi kuch tak sath saath hoga hogi
 hoge raha rahi rahe batao bataen bataiye btao diya diye di dia kari karna karte kiye liye gai
 held hold holds occur occurred occurs took dollar dollars usd rs say said says saying
+event events news happenings activities likha likhi likhe bheja bheji bheje kaha kahi kin kinhon kiske
 """.split())
 
 #: Romanised Urdu (and a few Azerbaijani) words with the English word the briefs use.
@@ -68,7 +69,8 @@ SYNONYMS = {
     "saal": "year", "sal": "year", "mahina": "month", "mahine": "month", "shehar": "city", "shahar": "city",
     "hamayat": "support", "himayat": "support", "taawun": "cooperation", "tawun": "cooperation",
     "dawat": "invitation", "daawat": "invitation", "bijli": "energy", "tawanai": "energy",
-    "iftitah": "inaugurated", "aghaz": "launch", "hadaf": "goal", "maqsad": "goal", "ilaqa": "region", "amn": "peace", "saddar": "president",
+    "mila": "meet", "mile": "meet", "mili": "meet", "shoba": "field", "shobay": "fields", "shobon": "fields",
+    "movqe": "position", "movqeyi": "position", "iftitah": "inaugurated", "aghaz": "launch", "hadaf": "goal", "maqsad": "goal", "ilaqa": "region", "amn": "peace", "saddar": "president",
     # Azerbaijani words, matched with their case suffixes (görüşü, səfəri, müharibəsi)
     "gorus": "meeting", "gorusme": "meeting", "ucterefli": "trilateral", "sammit": "summit",
     "razilasma": "agreement", "razilasmasi": "agreement", "sefer": "visit", "mektub": "letter", "muharibe": "war", "prezident": "president",
