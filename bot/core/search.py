@@ -31,7 +31,6 @@ from __future__ import annotations
 import bisect
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from itertools import accumulate, chain
 from typing import Any
 
@@ -43,18 +42,12 @@ from .search_arrays import in_sorted as _in_sorted
 from .search_arrays import letter_mask as _letter_mask
 from .search_arrays import letter_masks as _letter_masks
 from .search_arrays import string_order as _string_order
+from .search_results import MIN_SCORE as MIN_SCORE
+from .search_results import STRONG_SCORE as STRONG_SCORE
+from .search_results import Match as Match
+from .search_results import SearchResult as SearchResult
 from .terms import BriefTerms, brief_terms
 from .text import normalise, tokens
-
-#: Below this a match is not shown at all. Measured with ``benchmarks/thresholds.py`` on the real
-#: catalog (26 briefs, November 2026): the expected brief of each of the 44 labelled related
-#: queries scores 73.8–100 (lowest: plain-words questions such as "Which company offers LNG
-#: cargoes?"), while the best brief for any of the 8 unrelated queries scores at most 34.6 ("how
-#: to bake bread"). 45 sits in that empty band, nearer the unrelated side, so misspelt and partial
-#: questions keep their answers.
-MIN_SCORE = 45.0
-#: Below this the best match is "weak": answers carry "did you mean" suggestions.
-STRONG_SCORE = 70.0
 
 FIELD_WEIGHTS = {"name": 1.0, "tag": 0.9, "body": 0.8}
 MAX_QUERY_CHARS = 200
@@ -64,30 +57,6 @@ _EXPANSIONS = 24
 _PREFIX_NAMES = 32
 _BATCH = 200  # briefs per step when building: each C-level step holds the GIL for about a millisecond
 _FIELD_ITEMS = tuple(FIELD_WEIGHTS.items())
-
-
-@dataclass(frozen=True)
-class Match:
-    """A brief that matches a query, and the name under which it matched best."""
-
-    brief: Brief
-    score: float
-    name: str
-
-
-@dataclass(frozen=True)
-class SearchResult:
-    query: str
-    matches: tuple[Match, ...]
-    suggestions: tuple[str, ...]
-
-    @property
-    def best(self) -> Match | None:
-        return self.matches[0] if self.matches else None
-
-    @property
-    def weak(self) -> bool:
-        return not self.matches or self.matches[0].score < STRONG_SCORE
 
 
 class SearchIndex:
