@@ -32,9 +32,9 @@ import logging
 import os
 import socket
 import uuid
-from collections.abc import Awaitable, Callable, Collection
+from collections.abc import Collection
 from dataclasses import dataclass
-from typing import Any, Final, TypeVar
+from typing import Any, Final
 from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -54,22 +54,20 @@ from .scheduler_config import (
     PassReport,
     SchedulerConfig,
     default_late_note,
-    describe_error,
-    failure_reason,
     human_delay,
     later,
     post_nonce,
     schedule_key,
     utc_now,
 )
-from .sender import PermanentSendError, PostSender, Prepared, SendOutcome, SendQueue, TransientSendError
+from .scheduler_outcomes import OutcomeRecorder, Post
+from .sender import PermanentSendError, PostSender, Prepared, SendQueue, TransientSendError
 from .store import MissedSlot, ReminderStore, shard_of
 
 log = logging.getLogger(__name__)
 
 
 PASS_JOB_ID: Final = "safeer-reminders-pass"
-_T = TypeVar("_T")
 
 
 @dataclass
@@ -80,15 +78,7 @@ class _Plan:
     version: int
 
 
-@dataclass
-class _Post:
-    guild_id: int
-    slot: Slot
-    claimed: bool = False
-    note: str | None = None
-
-
-class ReminderScheduler(SchedulerCommands):
+class ReminderScheduler(SchedulerCommands, OutcomeRecorder):
     """Daily "on this day" posts for the guilds of this process's shards.
 
     Call :meth:`start` from the bot's running loop (discord.py ``setup_hook``) and :meth:`stop`
@@ -280,7 +270,7 @@ class ReminderScheduler(SchedulerCommands):
                 f"{s.time} ({s.timezone})")
 
     def _enqueue(self, plan: _Plan, slot: Slot) -> None:
-        post = _Post(plan.settings.guild_id, slot)
+        post = Post(plan.settings.guild_id, slot)
         self._queued[post.guild_id] = slot.local_date
         self.queue.submit(
             prepare=functools.partial(self._prepare, post),
@@ -288,7 +278,7 @@ class ReminderScheduler(SchedulerCommands):
             key=(post.guild_id, slot.local_date.isoformat()),
         )
 
-    async def _prepare(self, post: _Post) -> Prepared | None:
+    async def _prepare(self, post: Post) -> Prepared | None:
         """Run by a send worker right before sending: re-read settings, claim, compose.
 
         Settings are read from the store, not memory, so a change made a moment ago — here or in
@@ -338,53 +328,7 @@ class ReminderScheduler(SchedulerCommands):
             content = content[: self.config.max_length - 1] + "…"
         return Prepared(s.channel_id, content, post_nonce(g, day))
 
-    async def _record(self, post: _Post, outcome: SendOutcome) -> None:
-        """Write the outcome of a send job to the ledger and the guild's settings."""
-        g, day = post.guild_id, post.slot.local_date
-        if self._queued.get(g) == day:
-            del self._queued[g]
-        now = self._clock()
-        if outcome.kind == "dropped":
-            return
-        if outcome.kind == "sent":
-            assert outcome.message_id is not None
-            mid = outcome.message_id
-            metrics.daily_post("late" if post.note else "sent")
-            await self._persist(lambda: self.store.mark_sent(g, day, mid, attempts=outcome.attempts,
-                                                              note=post.note, sent_at=now))
-            return
-        if outcome.prepared is None or (outcome.kind == "interrupted" and not outcome.maybe_delivered):
-            # Nothing can have reached Discord: give the slot back so it is posted after all.
-            await self._persist(lambda: self.store.release_claim(g, day, self.owner))
-            if outcome.kind == "failed":  # preparing failed (e.g. database down): try next pass
-                self._retry_slot(post)
-            return
-        if outcome.kind == "interrupted":
-            note = "outcome unknown: the bot stopped during a send that may have reached Discord; not re-posted"
-            metrics.daily_post("unknown")
-            await self._persist(lambda: self.store.mark_unknown(g, day, note, now=now))
-            return
-        text = describe_error(outcome.error)
-        metrics.daily_post("failed", failure_reason(outcome.error))
-        count = await self._persist(lambda: self.store.mark_failed(
-            g, day, text, permanent=outcome.permanent, attempts=outcome.attempts, now=now))
-        log.warning("guild %s: the %s post failed after %d attempt(s): %s", g, day, outcome.attempts, text)
-        if outcome.permanent and count is not None and count >= self.config.pause_after:
-            await self._pause_for_failures(g, count, text)
-
-    async def _persist(self, write: Callable[[], Awaitable[_T]]) -> _T | None:
-        """A ledger write, retried briefly: a lost outcome turns a sent post into 'unknown'."""
-        for attempt in range(4):
-            try:
-                return await write()
-            except Exception:
-                if attempt == 3:
-                    log.exception("could not record a post outcome; it will show as 'unknown'")
-                    return None
-                await asyncio.sleep(0.25 * 2**attempt)
-        return None  # pragma: no cover
-
-    def _retry_slot(self, post: _Post) -> None:
+    def _retry_slot(self, post: Post) -> None:
         plan = self._plans.get(post.guild_id)
         if plan is None or plan.slot.local_date <= post.slot.local_date:
             return
@@ -393,21 +337,6 @@ class ReminderScheduler(SchedulerCommands):
         if self._last_date.get(post.guild_id) == post.slot.local_date:
             self._last_date[post.guild_id] = post.slot.local_date - dt.timedelta(days=1)
         heapq.heappush(self._heap, (plan.slot.at, post.guild_id, plan.version))
-
-    async def _pause_for_failures(self, guild_id: int, count: int, error: str) -> None:
-        reason = (f"paused after {count} failed posts in a row (last: {error}); fix the channel or the "
-                  f"bot's permissions, then set daily posts again")
-        await self._persist(lambda: self.store.pause(guild_id, reason, now=self._clock()))
-        self._plans.pop(guild_id, None)
-        log.warning("guild %s: %s", guild_id, reason)
-        if self._notify_admin is not None:
-            text = (f"Daily \"on this day\" posts are paused: the last {count} posts could not be sent "
-                    f"({error}). Give the bot permission to post in the channel, or choose another "
-                    f"channel, then use /reminders set to turn them back on.")
-            try:
-                await self._notify_admin(guild_id, text)
-            except Exception:
-                log.exception("guild %s: notify_admin failed", guild_id)
 
     # -- keeping the plan current ------------------------------------------------------------
 
