@@ -208,6 +208,7 @@ class Settings:
     shard_ids: tuple[int, ...] | None = None
     log_format: str = "text"
     metrics_address: tuple[str, int] | None = None
+    stop_timeout: float = 10.0
     test_hooks: TestHooks = TestHooks()
     load: LoadOptions = field(default_factory=LoadOptions)  # cache, parse helpers, data file limits
 
@@ -250,4 +251,5 @@ class Settings:
             reminder_grace_hours=_float("SAFEER_REMINDER_GRACE_HOURS", 6.0, 0.0, 23.0),
             log_format=log_format, metrics_address=_address("SAFEER_METRICS_ADDRESS"),
             load=load_options(),
+            stop_timeout=_float("SAFEER_STOP_TIMEOUT_SECONDS", 10.0, 0.0, 300.0),
         )

@@ -37,7 +37,6 @@ from .sync import SyncState, sync_if_changed
 log = logging.getLogger(__name__)
 MENTION_ONLY = ("Ask me a question, e.g. `@Safeer when did Aliyev visit Pakistan?`, "
                 "or a command: `@Safeer help`.")
-STOP_TIMEOUT = 10.0  # seconds a graceful stop gives posts already being sent
 
 
 @dataclass
@@ -156,18 +155,18 @@ class SafeerBot(discord.AutoShardedClient):
         if self.stopping:
             return
         self.stopping = True
-        log.info("%s received: stopping; posts in flight get up to %.0f s", why, STOP_TIMEOUT)
+        log.info("%s received: stopping; posts in flight get up to %g s", why, self.settings.stop_timeout)
         self.loop.create_task(self.close(), name="safeer-stop")
 
     async def close(self) -> None:
         """Stop the daily posts (in-flight ones finish or are recorded 'unknown' within
-        ``STOP_TIMEOUT``), close the database, then the gateway and HTTP session."""
+        ``SAFEER_STOP_TIMEOUT_SECONDS``, default 10), close the database, then the gateway and HTTP session."""
         self.stopping = True
         if not self._stopped_own:
             self._stopped_own = True
             try:
                 if self.reminders is not None:
-                    await self.reminders.stop(STOP_TIMEOUT)
+                    await self.reminders.stop(self.settings.stop_timeout)
             finally:
                 if self.store is not None:
                     await self.store.close()
