@@ -68,13 +68,6 @@ async def post_in_flight(standin: HoldingStandIn, spawn_bot: SpawnBot, data_dir:
     return bot
 
 
-async def output_says(bot: BotProcess, text: str, timeout: float = 10.0) -> None:
-    """Wait until the bot has logged ``text`` (its output is read as it comes)."""
-    async with asyncio.timeout(timeout):
-        while not any(text in line for line in bot.lines):
-            await asyncio.sleep(0.02)
-
-
 async def refused_while_stopping(standin: HoldingStandIn, bot: BotProcess) -> str:
     sent = await standin.send_slash_command("brief", {"topic": "LNG"})
     reply = await bot.until(standin.interaction_response(sent))
@@ -86,7 +79,7 @@ async def test_stop_lets_the_post_in_flight_finish(standin: HoldingStandIn, spaw
                                                    tmp_path: Path, sig: signal.Signals) -> None:
     bot = await post_in_flight(standin, spawn_bot, data_dir)
     bot.proc.send_signal(sig)
-    await bot.until(output_says(bot, f"{sig.name} received"))
+    await bot.wait_for_lines(f"{sig.name} received")
     assert "restarting" in await refused_while_stopping(standin, bot)
     standin.release.set()
     assert await bot.wait_exit(15) == 0

@@ -35,7 +35,7 @@ from tests.standin import DiscordStandIn
 
 from .bot_process import BotProcess, SpawnBot, bot_env
 from .test_metrics import get
-from .test_reminders import reminders
+from .test_reminders import reminders, settled
 
 KARACHI = ZoneInfo("Asia/Karachi")
 NINE = dt.datetime(2026, 7, 11, 9, 0, tzinfo=KARACHI)
@@ -52,7 +52,8 @@ async def start_before_nine(standin: DiscordStandIn, spawn_bot: SpawnBot, data_d
     offset = (NINE - dt.timedelta(seconds=seconds_before)).timestamp() - time.time()
     bot = await spawn_bot("-m", "bot", "run", env={
         "SAFEER_BRIEFS_DIR": str(data_dir / "briefs"), "SAFEER_CORPUS_DIR": str(data_dir / "corpus"),
-        "SAFEER_CLOCK_OFFSET_SECONDS": f"{offset:.3f}", "SAFEER_REMINDER_TICK_SECONDS": "0.5", **env})
+        "SAFEER_CLOCK_OFFSET_SECONDS": f"{offset:.3f}", "SAFEER_REMINDER_TICK_SECONDS": "0.5",
+        "SAFEER_LOG_LEVEL": "DEBUG", **env})
     await bot.until(standin.wait_for_command_sync())
     await bot.until(standin.wait_until_ready())
     await reminders(standin, bot, "set", {"channel": standin.world.announcements, "time": "09:00"})
@@ -77,10 +78,10 @@ async def keep_asking(standin: DiscordStandIn, bot: BotProcess, seconds: float) 
 
 
 async def one_post_then_quiet(standin: DiscordStandIn, bot: BotProcess) -> dict[str, Any]:
-    """The post arrives; several more scheduler passes later there is still exactly one."""
+    """The post arrives; after a whole later pass has run, there is still exactly one."""
     post = await bot.until(standin.wait_for_bot_message(lambda m: POST in m.get("content", ""), timeout=60))
     await answers(standin, bot)
-    await asyncio.sleep(2.0)  # four more passes
+    await settled(bot, len(bot.lines))
     assert len(posts(standin)) == 1
     return post
 
@@ -265,7 +266,7 @@ async def test_load_cache_disk_full(standin: DiscordStandIn, data_dir: Path, tmp
     try:
         await bot.until(standin.wait_until_ready(timeout=20))
         await answers(standin, bot, "investment")
-        await bot.until(logged(bot, "No space left on device"))
+        await bot.wait_for_lines("No space left on device")
         assert len(full_disk(bot)) == 1  # the start's load: one warning
         brief = data_dir / "briefs" / "energy-lng.yaml"
         brief.write_text(brief.read_text().replace("LNG cargo", "LNG cargo shipment", 1))
@@ -282,11 +283,29 @@ async def test_load_cache_disk_full(standin: DiscordStandIn, data_dir: Path, tmp
     assert "Traceback" not in bot.output
 
 
-async def logged(bot: BotProcess, text: str, timeout: float = 10.0) -> None:
-    async with asyncio.timeout(timeout):
-        while not any(text in line for line in bot.lines):
-            await asyncio.sleep(0.02)
-
-
 def full_disk(bot: BotProcess) -> list[str]:
     return [line for line in bot.lines if "No space left on device" in line]
+
+
+async def test_postgres_read_only_refuses_to_start(postgres: Postgres, standin: DiscordStandIn,
+                                                   tmp_path: Path) -> None:
+    """A read-only database (here every transaction read-only, as on a hot standby) is a start
+    failure of its own: one line, exit 7, nothing contacted."""
+    import asyncpg
+
+    from bot.exit_codes import ExitCode
+
+    conn = await asyncpg.connect(host="127.0.0.1", port=postgres.port, user="postgres", database="postgres")
+    try:
+        await conn.execute("DROP DATABASE IF EXISTS safeer_ro")
+        await conn.execute("CREATE DATABASE safeer_ro")
+        await conn.execute("ALTER DATABASE safeer_ro SET default_transaction_read_only = on")
+    finally:
+        await conn.close()
+    url = f"postgresql://postgres@127.0.0.1:{postgres.port}/safeer_ro"
+    bot = await BotProcess.start([sys.executable, "-m", "bot", "run"],
+                                 env=bot_env(standin, tmp_path, {"DATABASE_URL": url}))
+    assert await bot.wait_exit(30) == ExitCode.DATABASE_READ_ONLY
+    assert [line for line in bot.lines if line.strip()] == [
+        f"safeer: error: the database is read-only (DATABASE_URL={url})"]
+    assert standin.requests == []
