@@ -127,4 +127,14 @@ async def _run_client(client: SafeerBot, settings: Settings, library: Library) -
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, client.request_stop, sig.name)
         log.info("starting with %d briefs (hash %s)", len(library.catalog), library.catalog.content_hash)
-        await client.connect()
+        try:
+            await client.connect()
+        except discord.PrivilegedIntentsRequired:  # pragma: no cover - the bot asks for none
+            raise StartError(ExitCode.BAD_SETTING, "Discord refused the gateway intents (4014)") from None
+        except discord.ConnectionClosed as exc:  # a close discord.py will not resume from
+            if exc.code == 4004:
+                raise StartError(ExitCode.TOKEN_REJECTED, "Discord closed the gateway: the token was refused "
+                                 "(4004)") from None
+            raise StartError(ExitCode.DISCORD_UNREACHABLE,
+                             f"Discord closed the gateway for good ({exc.code}{': ' + exc.reason if exc.reason else ''})"
+                             ) from None

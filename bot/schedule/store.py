@@ -22,6 +22,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import random
+import sqlite3
+import time
 from collections.abc import Collection
 from pathlib import Path
 from typing import Any, Final
@@ -281,6 +284,21 @@ def next_pending_slot(
     return planner.first_slot_from(start, max(settings.active_since, now - grace), settings.time, zone)
 
 
+def _switch_to_wal(cur: Any) -> None:
+    """``PRAGMA journal_mode=WAL``, retried: on a new file, processes starting together all try to
+    switch it, and SQLite answers "database is locked" at once (without waiting on the busy
+    timeout, to avoid a deadlock) to all but one. Once one has switched, the mode is in the file."""
+    deadline = time.monotonic() + _SQLITE_BUSY_TIMEOUT_S
+    while True:
+        try:
+            cur.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(random.uniform(0.01, 0.05))
+
+
 def _configure_sqlite(engine: AsyncEngine) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
@@ -288,9 +306,9 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
         try:
-            cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute("PRAGMA synchronous=FULL")
             cur.execute(f"PRAGMA busy_timeout={int(_SQLITE_BUSY_TIMEOUT_S * 1000)}")
+            _switch_to_wal(cur)
+            cur.execute("PRAGMA synchronous=FULL")
         finally:
             cur.close()
 
