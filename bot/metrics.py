@@ -5,7 +5,7 @@ they are served only when ``SAFEER_METRICS_ADDRESS`` is set (:mod:`bot.chat.serv
 ``bot.core`` never imports this module; the faces call it:
 
 * :func:`command_done` — every slash command, by name and outcome, with its duration;
-* :func:`answer_given` — a question answered or declined (the ``ask`` faces call it);
+* :func:`answer_given` — a question answered or declined (``/ask``, the "Ask Safeer" menu, mentions);
 * :func:`reload_done`, :func:`catalog_loaded` — reloads and what is loaded now;
 * :func:`daily_post` — the outcome of each day's post (the scheduler calls it).
 
@@ -54,8 +54,9 @@ PostOutcome = Literal["sent", "late", "skipped", "failed", "unknown"]
 
 for _outcome in ("sent", "late", "skipped", "failed", "unknown"):
     DAILY_POSTS.labels(_outcome)  # present at 0 from the start, so rate() works on the first one
-for _result in ("given", "declined"):
-    ANSWERS.labels("discord", _result)
+for _face in ("slash", "menu", "mention"):
+    for _result in ("given", "declined"):
+        ANSWERS.labels(_face, _result)
 for _outcome in ("ok", "refused"):
     RELOADS.labels(_outcome)
 
@@ -64,7 +65,7 @@ def command_done(command: str, outcome: str, seconds: float) -> None:
     COMMANDS.labels(command, outcome).observe(seconds)
 
 
-def answer_given(given: bool, face: str = "discord") -> None:
+def answer_given(given: bool, face: str) -> None:
     """A question was answered (``given``) or declined (nothing in the sources answers it)."""
     ANSWERS.labels(face, "given" if given else "declined").inc()
 

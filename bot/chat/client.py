@@ -17,6 +17,7 @@ import discord
 from discord import app_commands
 
 from .. import metrics, runtime
+from ..core.ask import AskResult
 from ..core.catalog import CatalogDiff
 from ..core.commands import dispatch
 from ..core.errors import CommandError
@@ -228,7 +229,10 @@ class SafeerBot(discord.AutoShardedClient):
         set_context(guild=message.guild.id if message.guild else None, command="mention", message=message.id)
         with self.timings.measure("mention"):
             try:
-                text = render_text(dispatch(self.library, line, self.today())) if line else MENTION_ONLY
+                result = dispatch(self.library, line, self.today()) if line else None
+                if isinstance(result, AskResult):
+                    metrics.answer_given(result.answer is not None, "mention")
+                text = render_text(result) if result is not None else MENTION_ONLY
             except CommandError as exc:
                 text = str(exc)
             except Exception:

@@ -65,6 +65,11 @@ async def test_metrics_health_and_readiness(standin: DiscordStandIn, spawn_bot: 
         await bot.until(standin.interaction_response(await standin.send_slash_command("brief", {"topic": topic})))
     await bot.until(standin.interaction_response(
         await standin.send_slash_command("brief", {"topic": "zzqx nothing like it"})))
+    for question in ("when did Aliyev visit Pakistan?", "what colour is the moon over Baku tonight?"):
+        await bot.until(standin.interaction_response(
+            await standin.send_slash_command("ask", {"question": question})))
+    await standin.send_message(f"{standin.bot_mention} when did Aliyev visit Pakistan?")
+    await bot.until(standin.wait_for_bot_message(lambda m: m.get("message_reference") is not None, timeout=10))
     reload = await standin.send_slash_command("briefs reload", {}, user=standin.world.owner)
     await bot.until(standin.followups(reload))
     await reminders(standin, bot, "set", {"channel": standin.world.announcements, "time": "09:00"})
@@ -90,7 +95,10 @@ async def test_metrics_health_and_readiness(standin: DiscordStandIn, spawn_bot: 
     assert value(samples, "safeer_send_queue_depth") == 0
     assert value(samples, "safeer_gateway_connected", shard="0") == 1
     assert ("safeer_gateway_latency_seconds", frozenset({("shard", "0")})) in samples
-    assert value(samples, "safeer_answers_total", face="discord", result="given") == 0  # present from the start
+    assert value(samples, "safeer_answers_total", face="slash", result="given") == 1
+    assert value(samples, "safeer_answers_total", face="slash", result="declined") == 1
+    assert value(samples, "safeer_answers_total", face="mention", result="given") == 1
+    assert value(samples, "safeer_answers_total", face="menu", result="given") == 0  # present from the start
     assert value(samples, "process_resident_memory_bytes") > 0
     assert standin.violations == []
 

@@ -13,6 +13,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from ... import metrics
 from ...core.ask import AskResult, ask, render_ask_text
 from ...core.commands import describe
 from ...core.question import MAX_QUESTION
@@ -41,9 +42,10 @@ class AskCommands(commands.Cog):
         """The slash command and the message command, for the tree."""
         return [*self.get_app_commands(), self.menu]  # type: ignore[list-item]
 
-    async def _answer(self, interaction: discord.Interaction, question: str) -> None:
+    async def _answer(self, interaction: discord.Interaction, question: str, face: str) -> None:
         with self.bot.timings.measure("ask"):
             result = ask(self.bot.library, question, self.bot.today())  # CommandError: a private line
+        metrics.answer_given(result.answer is not None, face)
         await send_answer(interaction, result)
 
     @app_commands.command(name="ask", description=describe("ask"))
@@ -52,13 +54,13 @@ class AskCommands(commands.Cog):
     @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=True)
     async def ask(self, interaction: discord.Interaction,
                   question: app_commands.Range[str, 1, MAX_QUESTION]) -> None:
-        await self._answer(interaction, question)
+        await self._answer(interaction, question, "slash")
 
     async def ask_message(self, interaction: discord.Interaction, message: discord.Message) -> None:
         """The "Ask Safeer" message command: the message's text is the question."""
         if not message.content.strip():
             raise UserFacingError("That message has no text to ask about.")
-        await self._answer(interaction, message.content)
+        await self._answer(interaction, message.content, "menu")
 
 
 async def send_answer(interaction: discord.Interaction, result: AskResult) -> None:
