@@ -237,7 +237,7 @@ def _parse_fact(r: _Reader, node: Any, field: str, fallback_line: int, partial: 
             r.bad(end_line, f"{field}.end", "a span longer than a year is not an event")
     if inferred and date is None:
         r.bad(node.key_lines["inferred_from"], f"{field}.inferred_from", "says how a date was inferred, but there is no date")
-    if len(r.problems) > before and not (partial and source and quote):
+    if len(r.problems) > before and not partial:
         return None
     return Fact(text=text, source=source, quote=quote, line=node.line, date=date, end=end,
                 inferred_from=inferred, status=str(status), precision=precision)

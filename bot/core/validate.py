@@ -107,6 +107,8 @@ def check_facts(brief: Brief, documents: Mapping[str, Document], broken: frozens
 
 def _check_fact(brief: Brief, i: int, fact: Fact, documents: Mapping[str, Document]) -> list[Problem]:
     where, field = brief.path, f"facts[{i}]"
+    if not fact.source:  # a fact read in part by `check`: its missing source is already reported
+        return []
     doc = documents.get(fact.source)
     problems = []
     if doc is None:
@@ -121,7 +123,7 @@ def _check_fact(brief: Brief, i: int, fact: Fact, documents: Mapping[str, Docume
         problems.append(Problem(where, fact.line, f"{field}.source",
                                 f"unknown document '{clip(fact.source)}'; did you mean '{doc.id}'? "
                                 "(the quote and date were checked against that document)"))
-    if not doc.contains_quote(fact.quote):
+    if fact.quote and not doc.contains_quote(fact.quote):
         problems.append(Problem(where, fact.line, f"{field}.quote", describe_misquote(fact.quote, doc.folded, doc.id)))
     problems += _check_inferred_day(where, field, fact, doc)
     if fact.date is not None:

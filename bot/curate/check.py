@@ -14,10 +14,13 @@ from pathlib import Path
 
 from ..core.briefs import Brief, parse_brief
 from ..core.data_folder import read_folder
+from ..core.dates import PartialDate
 from ..core.documents import Document, load_corpus
 from ..core.file_listing import DEFAULT_LIMITS, ReadLimits
 from ..core.problems import Problem, relative
+from ..core.text import fold_quote
 from ..core.validate import check_briefs
+from ..core.yaml_source import Located, YamlError, load_yaml
 
 DOC_PREFIX = "doc-"
 
@@ -52,12 +55,16 @@ def check_folders(briefs_dir: Path, corpus_dir: Path, limits: ReadLimits = DEFAU
                 unreadable.add(path.stem)
             else:
                 briefs.append(brief)
-    for problem in check_briefs(briefs, documents, frozenset(unreadable)):
+    # A corpus file with a problem of its own still has a text: quotes are checked against it now,
+    # not after its front matter is fixed.
+    usable = {**_read_anyway(corpus_dir, broken_docs, limits), **documents} if broken_docs else dict(documents)
+    broken_docs -= {d.id for d in usable.values()} | set(usable)
+    for problem in check_briefs(briefs, usable, frozenset(unreadable)):
         # A source whose corpus file has its own problems is reported there, once.
         if not any(f"unknown document '{d}'" in problem.message for d in broken_docs):
             problems.append(problem)
     if briefs_dir.is_dir():
-        problems += missing_doc_briefs(briefs, documents, unreadable)
+        problems += missing_doc_briefs(briefs, documents, unreadable)  # only for documents that load
     return sorted(set(problems), key=lambda p: (not p.cause, p))
 
 
@@ -80,3 +87,36 @@ def missing_doc_briefs(briefs: list[Brief], documents: Mapping[str, Document],
             problems.append(Problem(brief.path, brief.line("facts"), "facts",
                                     f"the brief of document '{doc.id}' cites it in none of its facts"))
     return problems
+
+
+_UNKNOWN_DATE = PartialDate(9999)  # never before a fact's date, never a day: no date check misfires
+
+
+def _read_anyway(corpus_dir: Path, stems: Set[str], limits: ReadLimits) -> dict[str, Document]:
+    """The text (and date, when readable) of corpus files that have problems, by file name and id.
+
+    Read as the load reads them (:func:`read_folder`), so a FIFO, a device or an oversized file is
+    never opened here either.
+    """
+    found: dict[str, Document] = {}
+    files, _ = read_folder(corpus_dir, ".md", limits)
+    for path, raw in files:
+        if path.stem not in stems:
+            continue
+        end = raw.find("\n---\n", 4)
+        try:  # the load's own YAML reader, with its guards against hostile YAML
+            meta = load_yaml(raw[4:end], path) if raw.startswith("---\n") and end > 0 else None
+        except YamlError:
+            continue
+        if not isinstance(meta, Located):
+            continue
+        try:
+            published = PartialDate.parse(meta.get("published"))
+        except ValueError:
+            published = _UNKNOWN_DATE
+        text = raw[end + 5:].strip()
+        doc = Document(id=str(meta.get("id") or path.stem), title=str(meta.get("title") or path.stem), author="",
+                       kind="", published=published, place="", original_file="", text=text, path=relative(path),
+                       folded=fold_quote(text))
+        found[path.stem] = found[doc.id] = doc
+    return found

@@ -126,3 +126,31 @@ def test_each_document_has_its_doc_brief(data_copy: tuple[Path, Path]) -> None:
     assert any(p.endswith("news-2025-05-27-lachin-meeting.md:1: has no brief 'doc-news-2025-05-27-lachin-meeting'; "
                           "each document has one: python -m bot draft news-2025-05-27-lachin-meeting "
                           "--out briefs/doc-news-2025-05-27-lachin-meeting.yaml") for p in problems), problems
+
+
+def test_a_fact_missing_its_source_keeps_the_numbering_of_the_next(data_copy: tuple[Path, Path]) -> None:
+    briefs, corpus = data_copy
+    (briefs / "numbered.yaml").write_text(
+        "id: numbered\ntitle: Numbered\nsummary: s\nfacts:\n  - text: no source\n    quote: today\n"
+        "  - text: misquoted\n    source: pmo-2026-01-30-khalafov-call\n    quote: called on the King\n",
+        encoding="utf-8")
+    problems = [f"{p.field}: {p.message}" for p in check_folders(briefs, corpus) if p.path.endswith("numbered.yaml")]
+    assert problems[0] == "facts[0].source: is required"
+    assert problems[1].startswith("facts[1].quote: not found in pmo-2026-01-30-khalafov-call; nearest passage")
+    assert len(problems) == 2
+
+
+def test_quotes_are_checked_against_a_corpus_file_that_has_problems_of_its_own(data_copy: tuple[Path, Path]) -> None:
+    briefs, corpus = data_copy
+    path = corpus / "pmo-2026-01-30-khalafov-call.md"
+    path.write_text(path.read_text(encoding="utf-8").replace("kind: press release", "kind: pressrelease"),
+                    encoding="utf-8")
+    brief = briefs / "khalafov-call-2026.yaml"
+    brief.write_text(brief.read_text(encoding="utf-8").replace(
+        "Mr. Khalaf Khalafov, called on Prime Minister Muhammad", "Mr. Khalaf Khalafov, called on Prime Minister", 1),
+        encoding="utf-8")
+    problems = [str(p) for p in check_folders(briefs, corpus)]
+    assert any("pmo-2026-01-30-khalafov-call.md:" in p and "kind: must be one of" in p for p in problems)
+    assert any("khalafov-call-2026.yaml:" in p and ".quote: not found in pmo-2026-01-30-khalafov-call" in p
+               for p in problems), problems
+    assert not any("unknown document" in p for p in problems)
