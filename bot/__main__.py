@@ -1,4 +1,4 @@
-"""Command line: ``python -m bot [run | console | ask | onthisday | timeline | check]``.
+"""Command line: ``python -m bot [run | console | ask | onthisday | timeline | check | add-document | draft]``.
 
 With no subcommand, Safeer runs the Discord bot when ``DISCORD_TOKEN`` is set and the offline
 console otherwise. Bad input gets one line on stderr and exit code 2, never a traceback.
