@@ -292,7 +292,8 @@ def _csr(keys: np.ndarray, width: int, stems: int) -> tuple[np.ndarray, np.ndarr
 
 
 _BUILT: dict[int, FactIndex] = {}  # id(search index) -> its fact index, dropped with it
-_LOCK = threading.Lock()
+_BUILDING: dict[int, threading.Lock] = {}  # id(search index) -> held while its fact index is built
+_LOCK = threading.Lock()  # guards the two dicts only, never a build
 
 
 def fact_index(words: SearchIndex) -> FactIndex:
@@ -300,13 +301,29 @@ def fact_index(words: SearchIndex) -> FactIndex:
 
     Built from the search index so that names are not normalised twice, and so that a reload
     (a new search index) gets a new one. A face may call this ahead, off its event loop, so that
-    the first question does not wait (about a second at 10,000 briefs).
+    the first question does not wait (about a second at 10,000 briefs); a caller that comes while
+    another thread builds the same index waits for that build (:func:`fact_index_ready` says whether
+    it would wait). Builds of different indexes do not wait for each other.
     """
     key = id(words)
     with _LOCK:
         found = _BUILT.get(key)
+        if found is not None:
+            return found
+        building = _BUILDING.setdefault(key, threading.Lock())
+    with building:
+        with _LOCK:
+            found = _BUILT.get(key)
         if found is None:
             found = FactIndex(words)
-            _BUILT[key] = found
+            with _LOCK:
+                _BUILT[key] = found
+                _BUILDING.pop(key, None)
             weakref.finalize(words, _BUILT.pop, key, None)
         return found
+
+
+def fact_index_ready(words: SearchIndex) -> bool:
+    """Whether :func:`fact_index` would return at once (the index is built), without building it."""
+    with _LOCK:
+        return id(words) in _BUILT

@@ -165,3 +165,19 @@ def test_week_and_range_facts_overlap_by_their_first_and_last_day(fact: Fact, in
 def test_the_fact_index_follows_the_search_index(library: Library) -> None:
     assert fact_index(library.index) is fact_index(library.index)
     assert fact_index(library.index).n == sum(len(b.facts) for b in library.catalog.briefs.values())
+
+
+def test_questions_during_a_build_wait_for_the_same_index_once() -> None:
+    import threading
+
+    from bot.core.fact_index import fact_index_ready
+
+    library = _tiny_library(Fact("Pipeline talks were held.", "d", "q", 1, PartialDate(2025, 5, 19)))
+    assert not fact_index_ready(library.index)
+    built = []
+    threads = [threading.Thread(target=lambda: built.append(fact_index(library.index))) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert fact_index_ready(library.index) and all(b is built[0] for b in built)
