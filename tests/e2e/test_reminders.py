@@ -76,7 +76,7 @@ async def settled(bot: BotProcess, since: int) -> None:
         ends = [m for line in lines if (m := PASS_LINE.search(line))]
         return any(m["pending"] == "0" for m in ends[1:])
 
-    await bot.wait_for_lines(done, since=since)
+    await bot.wait_for_lines(done, since=since, timeout=30)  # passes come every 0.5 s; room for a loaded machine
 
 
 def posts(standin: DiscordStandIn, channel_id: int, needle: str) -> list[dict[str, Any]]:
