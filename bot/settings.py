@@ -61,7 +61,9 @@ class TestHooks:
 
     * ``SAFEER_CLOCK_OFFSET_SECONDS`` — shift the reminder scheduler's clock (posts "tomorrow" now);
     * ``SAFEER_REMINDER_TICK_SECONDS`` — run the reminder pass this often instead of every minute;
-    * ``SAFEER_NO_DOTENV=1`` — ignore a developer's ``.env`` file.
+    * ``SAFEER_NO_DOTENV=1`` — ignore a developer's ``.env`` file;
+    * ``SAFEER_SLOW_FACT_INDEX_SECONDS`` — work that builds the fact index off the event loop (the
+      warm-up, a question asked before it is done) first sleeps this long, so tests can ask while it builds.
     """
 
     __test__ = False  # not a pytest test class, despite its name
@@ -69,13 +71,15 @@ class TestHooks:
     clock_offset_seconds: float = 0.0
     reminder_tick_seconds: float | None = None
     no_dotenv: bool = False
+    slow_fact_index_seconds: float = 0.0
 
     @classmethod
     def from_env(cls) -> TestHooks:
         tick = _float("SAFEER_REMINDER_TICK_SECONDS", 0.0, 0.0, 3600.0)
         return cls(clock_offset_seconds=_float("SAFEER_CLOCK_OFFSET_SECONDS", 0.0, -1e9, 1e9),
                    reminder_tick_seconds=tick or None,
-                   no_dotenv=cls.skip_dotenv())
+                   no_dotenv=cls.skip_dotenv(),
+                   slow_fact_index_seconds=_float("SAFEER_SLOW_FACT_INDEX_SECONDS", 0.0, 0.0, 60.0))
 
     @staticmethod
     def skip_dotenv() -> bool:

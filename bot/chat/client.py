@@ -10,8 +10,9 @@ import datetime as dt
 import logging
 import signal
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import discord
 from discord import app_commands
@@ -21,7 +22,7 @@ from ..core.ask import AskResult
 from ..core.catalog import CatalogDiff
 from ..core.commands import dispatch
 from ..core.errors import CommandError
-from ..core.fact_index import fact_index
+from ..core.fact_index import fact_index, fact_index_ready
 from ..core.library import Library, LibraryHolder
 from ..core.problems import DataError
 from ..core.text_render import render_text
@@ -31,11 +32,13 @@ from ..metrics import Timings
 from ..schedule.scheduler import ReminderScheduler
 from ..schedule.store import ReminderStore
 from ..settings import Settings
-from .errors import EXPIRED_INTERACTION, SORRY, Stopping, UserFacingError, error_text, tell
+from .errors import EXPIRED_INTERACTION, PUBLIC_DEFER, SORRY, Stopping, UserFacingError, error_text, tell
 from .limits import CONTENT, pack_lines
 from .sync import SyncState, sync_if_changed
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
+A = TypeVar("A")
 MENTION_ONLY = ("Ask me a question, e.g. `@Safeer when did Aliyev visit Pakistan?`, "
                 "or a command: `@Safeer help`.")
 
@@ -212,9 +215,33 @@ class SafeerBot(discord.AutoShardedClient):
     def _warm_answers(self) -> None:
         """Build the library's fact index in a worker thread now, so the first question after a
         start or a reload does not wait for it on the event loop (seconds at 10,000 briefs)."""
-        task = asyncio.get_running_loop().create_task(asyncio.to_thread(fact_index, self.library.index))
+        task = asyncio.get_running_loop().create_task(asyncio.to_thread(self._off_loop, fact_index,
+                                                                         self.library.index))
         self._background.add(task)
         task.add_done_callback(self._background.discard)
+
+    async def run_query(self, interaction: discord.Interaction | None, query: Callable[[Library], T]) -> T:
+        """Run a query that may need the fact index (a question, /search, a mention) on one library.
+
+        When the index is built it runs right here (no extra round trip). While it is still being
+        built (after a start or a reload) it runs in a worker thread, so the gateway and every other
+        command keep going; an interaction not yet answered is first deferred ("thinking…", public:
+        the answers are), so Discord's three seconds cannot run out. The reply then goes as a follow-up.
+        """
+        library = self.library
+        if fact_index_ready(library.index):
+            return query(library)
+        if interaction is not None and not interaction.response.is_done():
+            await interaction.response.defer(thinking=True)
+            interaction.extras[PUBLIC_DEFER] = True
+        return await asyncio.to_thread(self._off_loop, query, library)
+
+    def _off_loop(self, work: Callable[[A], T], arg: A) -> T:
+        """Work that may build the fact index, in a worker thread (slowed by a test hook only)."""
+        delay = self.settings.test_hooks.slow_fact_index_seconds
+        if delay:
+            time.sleep(delay)
+        return work(arg)
 
     # -- mention commands --------------------------------------------------------------------
 
@@ -227,9 +254,10 @@ class SafeerBot(discord.AutoShardedClient):
             return
         line = content[len(prefix):].strip()
         set_context(guild=message.guild.id if message.guild else None, command="mention", message=message.id)
+        today = self.today()
         with self.timings.measure("mention"):
             try:
-                result = dispatch(self.library, line, self.today()) if line else None
+                result = await self.run_query(None, lambda lib: dispatch(lib, line, today)) if line else None
                 if isinstance(result, AskResult):
                     metrics.answer_given(result.answer is not None, "mention")
                 text = render_text(result) if result is not None else MENTION_ONLY

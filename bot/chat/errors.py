@@ -18,6 +18,8 @@ log = logging.getLogger(__name__)
 
 #: Discord's "Unknown interaction": we answered after the three seconds it allows.
 EXPIRED_INTERACTION = 10062
+#: Set in ``interaction.extras`` by a public "thinking…" whose placeholder nothing has replaced yet.
+PUBLIC_DEFER = "safeer_public_defer"
 SORRY = "Sorry, something went wrong on my side. The error is logged; please try again."
 
 
@@ -58,12 +60,25 @@ def error_text(interaction: discord.Interaction, error: app_commands.AppCommandE
     return SORRY
 
 
+async def send_private(interaction: discord.Interaction, text: str) -> None:
+    """One line only the person sees, whether or not the interaction was answered yet.
+
+    After a public "thinking…" (a deferred answer), Discord turns the first follow-up into that
+    message and ignores its ephemeral flag, so the placeholder is deleted first and the line
+    follows as a private message of its own.
+    """
+    response = interaction.response
+    if not response.is_done():
+        await response.send_message(text, ephemeral=True)
+        return
+    if interaction.extras.pop(PUBLIC_DEFER, False):
+        await interaction.delete_original_response()
+    await interaction.followup.send(text, ephemeral=True)
+
+
 async def tell(interaction: discord.Interaction, text: str) -> None:
     """One private line to the person, whether or not the interaction was answered yet."""
     try:
-        if interaction.response.is_done():
-            await interaction.followup.send(text, ephemeral=True)
-        else:
-            await interaction.response.send_message(text, ephemeral=True)
+        await send_private(interaction, text)
     except discord.HTTPException as exc:
         log.info("could not tell the user about an error: %s", exc)

@@ -6,7 +6,7 @@ import discord
 
 from ..core.results import NotFound
 from .embeds import safe
-from .errors import UserFacingError
+from .errors import PUBLIC_DEFER, UserFacingError
 from .views import AnswerView
 
 
@@ -31,3 +31,14 @@ async def send_pages(interaction: discord.Interaction, pages: list[discord.Embed
         await interaction.response.send_message(embed=pages[0], view=send_view, file=send_file, ephemeral=ephemeral)
         if view is not None:
             view.message = await interaction.original_response()
+
+
+async def send_public(interaction: discord.Interaction, embed: discord.Embed,
+                      view: discord.ui.View | None = None) -> None:
+    """One embed for the channel: the response, or the follow-up that replaces a "thinking…"."""
+    send_view = view if view is not None else discord.utils.MISSING
+    if interaction.response.is_done():
+        interaction.extras.pop(PUBLIC_DEFER, None)
+        await interaction.followup.send(embed=embed, view=send_view)
+    else:
+        await interaction.response.send_message(embed=embed, view=send_view)

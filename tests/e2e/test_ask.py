@@ -105,3 +105,45 @@ async def test_search_shows_the_best_answer_above_the_briefs(standin: DiscordSta
     assert embed["description"].startswith("**Best answer:**") and "LNG cargo" in embed["description"]
     assert embed["fields"][0]["name"].endswith("best match")
     assert standin.violations == []
+
+
+async def test_questions_while_the_fact_index_builds_leave_the_bot_responsive(
+        standin: DiscordStandIn, spawn_bot: SpawnBot, data_dir: Path) -> None:
+    """Questions that come while the fact index is still being built (slowed by a test hook) are
+    deferred and answered from a worker thread: meanwhile the bot answers other commands."""
+    bot = await start_bot(standin, spawn_bot, data_dir, SAFEER_SLOW_FACT_INDEX_SECONDS="5")
+    asked = await standin.send_slash_command("ask", {"question": "when did Aliyev visit Pakistan?"})
+    missed = await standin.send_slash_command("ask", {"question": "recipe for chicken biryani"})
+    searched = await standin.send_slash_command("search", {"query": "Socar LNG cargo"})
+    mark = len(standin.bot_messages)
+    await standin.send_message(f"{standin.bot_mention} when did Aliyev visit Pakistan?")
+    helped = await standin.send_slash_command("help", {})
+    help_reply = await bot.until(standin.interaction_response(helped))
+    for sent in (asked, missed, searched):  # a public "thinking…" at once, within Discord's 3 s
+        deferred = await bot.until(standin.interaction_response(sent))
+        assert deferred.json["type"] == 5 and not data_of(deferred).get("flags", 0) & EPHEMERAL
+        assert deferred.index < help_reply.index
+
+    (answer,) = await bot.until(standin.followups(asked, timeout=30))
+    assert help_reply.index < answer.index  # /help did not wait for the question
+    assert "two-day visit" in answer.json["embeds"][0]["description"]
+    shown = standin.original_message(asked)  # the follow-up replaced the "thinking…", buttons and all
+    assert shown is not None and not shown["flags"] & EPHEMERAL
+    assert buttons(shown)["Brief"] == "safeer:brief:aliyev-visit-2024"
+
+    (no_answer,) = await bot.until(standin.followups(missed, timeout=30))
+    assert no_answer.json["flags"] & EPHEMERAL and no_answer.json["content"].startswith("No answer")
+    assert standin.original_message(missed) is None  # the public placeholder was deleted first
+    assert [r.method for r in standin.requests_for(missed)] == ["POST", "DELETE", "POST"]
+    assert any(m["flags"] & EPHEMERAL and m["content"].startswith("No answer") for m in standin.bot_messages)
+
+    (found,) = await bot.until(standin.followups(searched, timeout=30))
+    assert found.json["embeds"][0]["description"].startswith("**Best answer:**")
+    await bot.until(standin.wait_for_bot_message(lambda m: "two-day visit" in m["content"], since=mark,
+                                                 timeout=30))
+
+    again = await standin.send_slash_command("ask", {"question": "what happened in Lachin"})
+    direct = await bot.until(standin.interaction_response(again))
+    assert direct.json["type"] == 4  # built now: answered directly, no extra round trip
+    assert bot.returncode is None and "Traceback" not in bot.output
+    assert standin.violations == []

@@ -48,7 +48,8 @@ end with ``assert standin.violations == []``. Realism kept on purpose: 3 s to ac
 interaction (``callback_deadline``), permissions with overwrites (403 50013 when the bot may not post),
 no message content without the MESSAGE_CONTENT intent unless the bot is mentioned, members in
 GUILD_CREATE only with GUILD_MEMBERS, RESUME with replay of missed events, X-RateLimit-* headers on
-every response, ``Via`` on 429s (discord.py treats a 429 without it as a Cloudflare ban).
+every response, ``Via`` on 429s (discord.py treats a 429 without it as a Cloudflare ban), the first
+follow-up after a deferred response replacing its "thinking…" with the deferral's visibility.
 """
 
 from __future__ import annotations
@@ -1054,9 +1055,20 @@ class DiscordStandIn:
 
     async def _followup(self, rec: RecordedRequest, m: re.Match[str]) -> _Reply:
         state = self._webhook_interaction(m)
-        message = self._new_message(self._channel_id(state), rec.json if isinstance(rec.json, dict) else {}, rec,
-                                    interaction=state)
-        state.message_ids.append(int(message["id"]))
+        body = rec.json if isinstance(rec.json, dict) else {}
+        original = self.messages.get(state.original_id) if state.original_id else None
+        if original is not None and int(original.get("flags", 0)) & LOADING:
+            # Discord: the first follow-up after a deferred response becomes that response, with the
+            # deferral's visibility (its own ephemeral flag is ignored). Deleting the placeholder first
+            # is how a bot sends a private line after a public "thinking…".
+            message = self._apply_edit(original, {k: v for k, v in body.items() if k != "flags"}, rec)
+            message["flags"] = int(message.get("flags", 0)) & ~LOADING
+            message["edited_timestamp"] = None
+            if message not in self.bot_messages:
+                self.bot_messages.append(message)
+        else:
+            message = self._new_message(self._channel_id(state), body, rec, interaction=state)
+            state.message_ids.append(int(message["id"]))
         if rec.query.get("wait", "").lower() in ("1", "true"):
             return _Reply(body=message)
         return _Reply(204)

@@ -83,6 +83,8 @@ async def test_followup_survives_an_injected_500(standin: DiscordStandIn, mini_b
     assert followup.status == 200 and followup.json["content"] == "followup pong"
     assert [r.status for r in fault.hits] == [500]  # discord.py retried after the 500
     assert followup.json["allowed_mentions"] == {"parse": []}
+    original = standin.original_message(sent)  # as on Discord, the first follow-up replaced the "thinking…"
+    assert original is not None and original["content"] == "followup pong" and original["flags"] == 0
     assert standin.violations == []
 
 

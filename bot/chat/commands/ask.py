@@ -18,7 +18,8 @@ from ...core.ask import AskResult, ask, render_ask_text
 from ...core.commands import describe
 from ...core.question import MAX_QUESTION
 from ..embeds import answer_embed, safe
-from ..errors import UserFacingError
+from ..errors import UserFacingError, send_private
+from ..replies import send_public
 from ..views import answer_buttons
 
 if TYPE_CHECKING:
@@ -43,8 +44,9 @@ class AskCommands(commands.Cog):
         return [*self.get_app_commands(), self.menu]  # type: ignore[list-item]
 
     async def _answer(self, interaction: discord.Interaction, question: str, face: str) -> None:
-        with self.bot.timings.measure("ask"):
-            result = ask(self.bot.library, question, self.bot.today())  # CommandError: a private line
+        today = self.bot.today()
+        with self.bot.timings.measure("ask"):  # CommandError: a private line
+            result = await self.bot.run_query(interaction, lambda library: ask(library, question, today))
         metrics.answer_given(result.answer is not None, face)
         await send_answer(interaction, result)
 
@@ -64,8 +66,9 @@ class AskCommands(commands.Cog):
 
 
 async def send_answer(interaction: discord.Interaction, result: AskResult) -> None:
-    """The answer for the channel with its Brief and Sources buttons, or a private "no answer"."""
+    """The answer for the channel with its Brief and Sources buttons, or a private "no answer"
+    (also after a public "thinking…": see :func:`send_private`)."""
     if result.answer is None:
-        await interaction.response.send_message(safe(render_ask_text(result), 1900), ephemeral=True)
+        await send_private(interaction, safe(render_ask_text(result), 1900))
         return
-    await interaction.response.send_message(embed=answer_embed(result), view=answer_buttons(result.answer.brief.id))
+    await send_public(interaction, answer_embed(result), answer_buttons(result.answer.brief.id))

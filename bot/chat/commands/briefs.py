@@ -18,7 +18,7 @@ from ...core.text import normalise
 from ...render.timeline_png import render_timeline_png
 from ..embeds import brief_pages, document_embed, event_lines, help_embed, list_pages, search_embed
 from ..limits import CHOICE_NAME, CHOICE_VALUE, CHOICES, shorten
-from ..replies import not_found, send_pages
+from ..replies import not_found, send_pages, send_public
 from ..views import AnswerView, SourcesButton
 
 if TYPE_CHECKING:
@@ -65,11 +65,12 @@ class BriefCommands(commands.Cog):
     @app_commands.describe(query="Any words: a name, a place, a figure, a question")
     @app_commands.checks.cooldown(10, 30.0, key=lambda i: i.user.id)
     async def search(self, interaction: discord.Interaction, query: app_commands.Range[str, 1, 300]) -> None:
+        today = self.bot.today()
         with self.bot.timings.measure("search"):
-            result = queries.search(self.bot.library, query, self.bot.today())
+            result = await self.bot.run_query(interaction, lambda library: queries.search(library, query, today))
         if isinstance(result, NotFound):
             raise not_found(result)
-        await interaction.response.send_message(embed=search_embed(query, result.result, result.answer))
+        await send_public(interaction, search_embed(query, result.result, result.answer))
 
     @app_commands.command(name="onthisday", description=describe("onthisday"))
     @app_commands.describe(date="MM-DD or YYYY-MM-DD (default: today in Pakistan)")
