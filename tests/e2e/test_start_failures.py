@@ -8,6 +8,7 @@ says. Each case fails before Discord is contacted, except the two about Discord 
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import shutil
 import socket
@@ -64,7 +65,19 @@ def _env(base: Path, **extra: str) -> dict[str, str]:
     return env | extra
 
 
+@functools.cache
+def _unprivileged_can_run() -> bool:
+    """Whether ``nobody`` can run the bot from this checkout at all (not so under a private folder,
+    such as one made by ``mktemp -d``): otherwise a permission case would fail for that reason."""
+    probe = [*UNPRIVILEGED, sys.executable, "-c", "import bot.__main__"]
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
+    return subprocess.run(probe, env=env, cwd=REPO_ROOT, capture_output=True, timeout=60).returncode == 0
+
+
 def start(env: dict[str, str], *, unprivileged: bool = False) -> tuple[int, str]:
+    if unprivileged and UNPRIVILEGED and not _unprivileged_can_run():
+        pytest.skip(f"user nobody cannot read the checkout at {REPO_ROOT}: file-mode cases need a checkout "
+                    "every user can enter (they run the bot as nobody so that chmod applies)")
     argv = [*(UNPRIVILEGED if unprivileged else []), sys.executable, "-m", "bot", "run"]
     done = subprocess.run(argv, env=env, cwd=REPO_ROOT, capture_output=True, text=True, timeout=60)
     return done.returncode, done.stderr
