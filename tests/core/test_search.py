@@ -102,7 +102,8 @@ def test_thresholds_are_ordered() -> None:
 def test_letter_masks_of_many_words_equal_one_at_a_time() -> None:
     import random
 
-    from bot.core.search import _letter_mask, _letter_masks
+    from bot.core.search_arrays import letter_mask as _letter_mask
+    from bot.core.search_arrays import letter_masks as _letter_masks
 
     rnd = random.Random(5)
     alphabet = "abcdefghijklmnopqrstuvwxyz0123456789əıüöşçğیکہ"

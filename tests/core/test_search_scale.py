@@ -197,7 +197,7 @@ def test_resolve_and_complete_odd_input(value: str) -> None:
 
 
 def test_string_order_is_sorted_order() -> None:
-    from bot.core.search import _string_order
+    from bot.core.search_arrays import string_order as _string_order
 
     rng = random.Random(3)
     alphabet = "abcdefgh əşçñ0123 \x00"
