@@ -117,9 +117,9 @@ def build(run: LoadRun, briefs: list[DataFile], known: dict[FileKey, Entry], cor
                 terms_by_brief[id(entry[0])] = terms
         return entry[0], list(entry[1])
 
-    def names_of(brief: Brief) -> Iterable[str]:  # what validation needs from the index terms
+    def names_of(brief: Brief) -> Iterable[tuple[str, str]]:  # what validation needs from the index terms
         terms = terms_by_brief.get(id(brief))
-        return (norm for norm, _ in terms.names) if terms is not None else normalised_names(brief)
+        return terms.names if terms is not None else normalised_names(brief)
 
     files = [(path_of[f.name], "") for f in briefs]  # parsed or known: the text is not needed
     known_count = len(known)

@@ -11,7 +11,7 @@ import sys
 from dataclasses import dataclass
 
 from .briefs import Brief
-from .text import normalise
+from .text import normalise, normalised_words
 
 
 @dataclass(frozen=True)
@@ -40,10 +40,10 @@ def brief_terms(brief: Brief) -> BriefTerms:
         norm = normalise(display)
         if norm:
             names.append((norm, display))
-    tag_words = dict.fromkeys(w for tag in brief.tags for w in normalise(tag).split())
+    tag_words = dict.fromkeys(w for tag in brief.tags for w in normalised_words(tag))
     body = " ".join([brief.summary, *(f.text for f in brief.facts), *(f.quote for f in brief.facts)])
     # Interned: the same word in many briefs is then one object, in memory and in the load cache.
-    body_words = tuple(map(sys.intern, dict.fromkeys(normalise(body).split())))
+    body_words = tuple(map(sys.intern, dict.fromkeys(normalised_words(body))))
     terms = BriefTerms(tuple(names), tuple(map(sys.intern, tag_words)), body_words)
     _ = terms.name_words
     return terms

@@ -74,6 +74,13 @@ def normalise(text: str) -> str:
     """Fold text for matching: lower case, no accents, no punctuation, one space between words.
 
     "USD 2bn", "$2 billion" and "2 billion" all become "2 billion"; "Şəhbaz" becomes "sehbaz".
+    """
+    return " ".join(normalised_words(text))
+
+
+def normalised_words(text: str) -> list[str]:
+    """The words of :func:`normalise` (``normalise(text).split()``, without joining them first).
+
     Called for every name and fact at load time, so the common cases skip work that cannot
     change them: plain ASCII needs no Unicode folding, text without digits no money rules.
     """
@@ -92,8 +99,8 @@ def normalise(text: str) -> str:
             text = _MONEY.sub(" ", text)
         text = _NUM_UNIT.sub(lambda m: f"{m.group(1)} {_NUMBER_WORDS[m.group(2)]}", text)
     if text.isascii():  # str.translate is several times faster than the regular expression
-        return " ".join(text.translate(_ASCII_NON_WORD).split())
-    return " ".join(_NON_WORD.sub(" ", text).replace("_", " ").split())
+        return text.translate(_ASCII_NON_WORD).split()
+    return _NON_WORD.sub(" ", text).replace("_", " ").split()
 
 
 STOPWORDS = frozenset(

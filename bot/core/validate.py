@@ -16,12 +16,12 @@ from .quote_match import describe_misquote
 from .relative_dates import agreeing_days
 from .text import normalise
 
-NamesOf = Callable[[Brief], Iterable[str]]
+NamesOf = Callable[[Brief], Iterable[tuple[str, str]]]  # a brief's names: (normalised, as written)
 FactsOf = Callable[[Brief], list[Problem]]
 
 
-def normalised_names(brief: Brief) -> Iterable[str]:
-    return (normalise(n) for n in brief.names)
+def normalised_names(brief: Brief) -> Iterable[tuple[str, str]]:
+    return ((normalise(n), n) for n in brief.names)
 
 
 def check_briefs(briefs: Iterable[Brief], documents: Mapping[str, Document],
@@ -31,8 +31,8 @@ def check_briefs(briefs: Iterable[Brief], documents: Mapping[str, Document],
 
     ``unreadable`` are ids of brief files that failed to parse: references to them are not
     reported again, so one broken file gives one problem, not one per brief that links to it.
-    ``names_of`` gives a brief's names, normalised: the load passes the ones its index terms
-    already hold, instead of normalising every name twice. ``facts_of`` gives the problems
+    ``names_of`` gives a brief's names, normalised and as written: the load passes the ones its
+    index terms already hold, instead of normalising every name twice. ``facts_of`` gives the problems
     :func:`check_facts` finds in a brief: the load checks each brief as soon as it is parsed.
     """
     problems: list[Problem] = []
@@ -62,16 +62,21 @@ def _name_clashes(briefs: Iterable[Brief], names_of: NamesOf) -> list[Problem]:
     alias's file. When both use the name as an alias (or both as a title), neither came first by
     this rule, and each file gets the problem, naming the other.
     """
-    holders: dict[str, list[tuple[Brief, bool]]] = {}
+    first: dict[str, tuple[Brief, bool]] = {}  # every name: the first brief holding it (80,000 at 10k briefs)
+    shared: dict[str, list[tuple[Brief, bool]]] = {}  # names held by more than one brief: all holders
     for brief in briefs:
-        own = {normalise(brief.title), normalise(brief.id.replace("-", " "))}
-        for name in dict.fromkeys(names_of(brief)):
+        pairs = list(names_of(brief))
+        own_names = (brief.title, brief.id.replace("-", " "))
+        own = {norm for norm, written in pairs if written in own_names}  # normalised once, by the terms
+        for name in dict.fromkeys(norm for norm, _ in pairs):
             if name:
-                holders.setdefault(name, []).append((brief, name in own))
+                holder = (brief, name in own)
+                held = first.setdefault(name, holder)
+                if held is not holder:
+                    shared.setdefault(name, [held]).append(holder)
     problems = []
-    for name, owners in holders.items():
-        if len(owners) < 2:
-            continue
+    for name in [n for n in first if n in shared] if shared else ():  # in the order names first appear
+        owners = shared[name]
         titled = [b for b, is_own in owners if is_own]
         for brief, is_own in owners:
             if is_own:  # the name is this brief's own: only another brief's own name clashes with it
