@@ -18,7 +18,7 @@ import pytest
 from bot import runtime
 from bot.core import cache_file as cache_format
 from bot.core import catalog as catalog_module
-from bot.core import load_cache
+from bot.core import load_cache, untracked
 from bot.core.briefs import Brief, Fact
 from bot.core.catalog import load_catalog
 from bot.core.data_folder import decode
@@ -364,8 +364,10 @@ def test_what_the_cache_may_hold_and_what_a_diff_compares_follow_the_record_type
         assert catalog_module._comparable(edited) != catalog_module._comparable(brief), field
 
 
-def test_the_library_records_are_off_the_collectors_lists(data_copy: tuple[Path, Path], cache: Path) -> None:
+def test_the_library_records_are_off_the_collectors_lists(data_copy: tuple[Path, Path], cache: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     briefs, corpus = data_copy
+    monkeypatch.setattr(untracked, "_BATCH", 3)  # steps far smaller than the catalog: no record between them is missed
     for library in (Library.load(briefs, corpus, cache_dir=None), load(briefs, corpus, cache)[0],
                     load(briefs, corpus, cache)[0]):  # fresh, first cached, snapshot
         records = [r for b in library.catalog.briefs.values() for r in (b, b.facts, *b.facts)]
