@@ -1,7 +1,7 @@
 """The load cache's file: a library and what each data file parsed into, signed, in chunks.
 
-Buys the cached start (BENCHMARKS.md, 10,000 briefs): 0.34 s from this file instead of 4.8 s
-parsing, and a one-byte edit in 2.6 s instead of 4.8 s (only the edited file is parsed; the rest
+Buys the cached start (BENCHMARKS.md, 10,000 briefs): 0.36 s from this file instead of 2.8 s
+parsing, and a one-byte edit in 1.9 s instead of 2.8 s (only the edited file is parsed; the rest
 comes from here).
 
 Layout: MAGIC, the library key and the parts key (64 hex characters each, in the clear, so a

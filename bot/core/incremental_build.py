@@ -1,8 +1,8 @@
 """Rebuild a library after a change: parse only the files that changed, reuse the rest, check everything.
 
 Buys the start after an edit and the reload after an edit (BENCHMARKS.md, 10,000 briefs): one
-byte of one brief changed costs 2.6 s (one file parsed, the rest reused from the cache file or
-the running library) instead of 4.8-5.1 s parsing everything. New files are parsed on every core
+byte of one brief changed costs 1.9 s (one file parsed, the rest reused from the cache file or
+the running library) instead of 2.8-3.0 s parsing everything. New files are parsed on every core
 (:mod:`bot.core.parse_workers`) while the corpus is read, and each chunk's facts are checked as
 it arrives. Validation always sees the whole catalog, so the result equals a load without cache.
 """

@@ -1,8 +1,8 @@
 """Parse many brief files on every core: a cold start at 10,000 briefs is mostly parsing.
 
-Buys the start without cache (BENCHMARKS.md, 10,000 briefs): 1.38x the bare YAML parse with a
-helper on the second CPU, about 3x without one (budget 1.5x), and the same for a reload that
-finds nothing to reuse.
+Buys the start without cache (BENCHMARKS.md, 10,000 briefs): 1.35-1.43x the bare YAML parse with
+a helper on the second CPU, 2.2x without one (budget 1.5x), and the same for a reload that finds
+nothing to reuse.
 
 Parsing a brief file (YAML, shape checks, the normalised words the index needs) depends on that
 file alone, so the files are cut into chunks and shared between this process and helper
