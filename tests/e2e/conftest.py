@@ -10,15 +10,15 @@
 from __future__ import annotations
 
 import shutil
-import sys
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
 from tests.standin import DiscordStandIn
+from tests.standin.process import spawner
 
-from .bot_process import BotProcess, SpawnBot, bot_env
+from .bot_process import SpawnBot, bot_env
 
 
 @pytest.fixture
@@ -38,19 +38,6 @@ async def standin() -> AsyncIterator[DiscordStandIn]:
 
 @pytest.fixture
 async def spawn_bot(standin: DiscordStandIn, tmp_path: Path) -> AsyncIterator[SpawnBot]:
-    processes: list[BotProcess] = []
-
-    async def spawn(*args: str, env: Mapping[str, str] | None = None) -> BotProcess:
-        proc = await BotProcess.start([sys.executable, *args], env=bot_env(standin, tmp_path, env))
-        processes.append(proc)
-        return proc
-
-    try:
+    async with spawner(standin, lambda extra: bot_env(standin, tmp_path, extra)) as spawn:
         yield spawn
-    finally:
-        for proc in processes:
-            code = await proc.stop()
-            print(f"--- {' '.join(proc.argv[1:])} (exit {code}) ---\n{proc.output}")
-        if standin.violations:
-            print("--- stand-in violations ---\n" + "\n".join(standin.violations))
 

@@ -10,13 +10,12 @@
 
 from __future__ import annotations
 
-import sys
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator
 
 import pytest
 
 from tests.standin import BotProcess, DiscordStandIn, client_env
-from tests.standin.process import MINI_BOT, SpawnBot
+from tests.standin.process import MINI_BOT, SpawnBot, spawner
 
 
 @pytest.fixture
@@ -27,21 +26,8 @@ async def standin() -> AsyncIterator[DiscordStandIn]:
 
 @pytest.fixture
 async def spawn_bot(standin: DiscordStandIn) -> AsyncIterator[SpawnBot]:
-    processes: list[BotProcess] = []
-
-    async def spawn(*args: str, env: Mapping[str, str] | None = None) -> BotProcess:
-        proc = await BotProcess.start([sys.executable, *args], env=client_env(standin, env))
-        processes.append(proc)
-        return proc
-
-    try:
+    async with spawner(standin, lambda extra: client_env(standin, extra)) as spawn:
         yield spawn
-    finally:
-        for proc in processes:
-            code = await proc.stop()
-            print(f"--- {' '.join(proc.argv[1:])} (exit {code}) ---\n{proc.output}")
-        if standin.violations:
-            print("--- stand-in violations ---\n" + "\n".join(standin.violations))
 
 
 @pytest.fixture

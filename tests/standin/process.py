@@ -18,7 +18,7 @@ import ctypes
 import os
 import signal
 import sys
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TypeVar
 
@@ -173,3 +173,28 @@ class BotProcess:
             await asyncio.wait_for(self._reader, 2)
         assert self.proc.returncode is not None
         return self.proc.returncode
+
+
+EnvOf = Callable[[Mapping[str, str] | None], dict[str, str]]  # extra variables -> a client's whole environment
+
+
+@contextlib.asynccontextmanager
+async def spawner(standin: DiscordStandIn, env_of: EnvOf) -> AsyncIterator[SpawnBot]:
+    """What a ``spawn_bot`` fixture yields: ``spawn(*args, env=None)`` starts ``sys.executable``
+    with ``env_of(env)``; on exit every process is stopped and its output printed (pytest shows
+    it when the test fails), then any stand-in violations."""
+    processes: list[BotProcess] = []
+
+    async def spawn(*args: str, env: Mapping[str, str] | None = None) -> BotProcess:
+        proc = await BotProcess.start([sys.executable, *args], env=env_of(env))
+        processes.append(proc)
+        return proc
+
+    try:
+        yield spawn
+    finally:
+        for proc in processes:
+            code = await proc.stop()
+            print(f"--- {' '.join(proc.argv[1:])} (exit {code}) ---\n{proc.output}")
+        if standin.violations:
+            print("--- stand-in violations ---\n" + "\n".join(standin.violations))
